@@ -1,0 +1,17 @@
+/*
+ * drmfuzz subcommands. Each parses its own arguments and calls a library;
+ * it returns the process exit code (0 success, 1 "no"/failure, 2 usage or
+ * error), and never calls exit().
+ */
+#ifndef DRMFUZZ_CLI_CMD_H
+#define DRMFUZZ_CLI_CMD_H
+
+struct cmd {
+	const char *name;
+	int (*run)(int argc, char **argv); /* argv[0] is the command name */
+	const char *summary;
+};
+
+int cmd_kernel(int argc, char **argv);
+
+#endif

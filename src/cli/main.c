@@ -1,0 +1,48 @@
+/* drmfuzz: the command-line entry point, a table of subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "version.h"
+
+static const struct cmd commands[] = {
+	{ "kernel", cmd_kernel,
+	  "build a fuzzing kernel (KCOV, KASAN, lockdep, DRM)" },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: drmfuzz [--help] [--version] COMMAND [ARGS...]\n\n"
+		   "A coverage-guided Linux kernel fuzzer for DRM.\n\n"
+		   "commands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name,
+			commands[i].summary);
+	fprintf(f, "\n'drmfuzz COMMAND --help' describes a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("drmfuzz %s\n", DRMFUZZ_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "drmfuzz: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
