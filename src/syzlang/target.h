@@ -128,8 +128,10 @@ struct syz_resource {
 	size_t n_values;
 	uint64_t base_size; /* bytes of the underlying int: 1, 2, 4 or 8 */
 	const struct syz_resource *parent; /* NULL for a root */
-	/* Calls (enabled or not) that output this resource or a descendant:
-	 * precise when the call creates exactly this kind. */
+	/* Calls (usable or not) whose output can stand for this resource,
+	 * by syzkaller's rule: precise when the output is this kind or a
+	 * more specific one (fd_dri for fd); imprecise when it is a less
+	 * specific one (fd for fd_dri). Each call at most once. */
 	const struct syz_resource_ctor *ctors;
 	size_t n_ctors;
 	/* Calls that take it (or need it) as input. */
