@@ -283,9 +283,12 @@ static int gen_program(const struct consts_req *req, char *const *idents,
 	return err ? -ENOMEM : 0;
 }
 
-/* Mark the idents on lines with errors; 1 if any, 0 if none matched. */
-static int drop_failed(const char *out, const char *src, int first, bool *keep,
-		       size_t n)
+/*
+ * Mark the idents on lines with errors: 1 if any, 0 if none matched, -1
+ * when one is a `define` of the file (its value is broken: not droppable).
+ */
+static int drop_failed(const struct consts_req *req, const char *out,
+		       const char *src, int first, bool *keep, size_t n)
 {
 	size_t sl = strlen(src);
 	int dropped = 0;
@@ -302,6 +305,10 @@ static int drop_failed(const char *out, const char *src, int first, bool *keep,
 			continue;
 		if (ln >= first && (size_t)(ln - first) < n &&
 		    keep[ln - first]) {
+			for (size_t d = 0; d < req->n_defs; d++)
+				if (!strcmp(req->def_names[d],
+					    req->idents[ln - first]))
+					return -1;
 			keep[ln - first] = false;
 			dropped = 1;
 		}
@@ -372,7 +379,7 @@ int consts_extract(const struct consts_req *req, const char *incdir,
 			goto out;
 		}
 		if (round == MAX_COMPILE_ROUNDS ||
-		    !drop_failed(out, src, first, keep, ni)) {
+		    drop_failed(req, out, src, first, keep, ni) <= 0) {
 			log_err("consts: the generated program does not "
 				"compile (check the `define` lines):\n%s",
 				out);
