@@ -8,6 +8,8 @@
 static const struct cmd commands[] = {
 	{ "kernel", cmd_kernel,
 	  "build a fuzzing kernel (KCOV, KASAN, lockdep, DRM)" },
+	{ "consts", cmd_consts,
+	  "regenerate description .const files from UAPI headers" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
