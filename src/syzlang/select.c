@@ -80,8 +80,8 @@ static const char *why_missing(struct arena *a, const struct syz_target *t,
 			continue;
 		total++;
 		if (shown < 4) {
-			buf_printf(&b, "%s%s", shown ? ", " : "; enable one of: ",
-				   c->name);
+			buf_printf(&b, "%s%s",
+				   shown ? ", " : "; enable one of: ", c->name);
 			shown++;
 		}
 	}
@@ -124,7 +124,8 @@ int syz_select(const struct syz_target *t, const struct syz_select_opts *o,
 	for (size_t p = 0; p < o->n_enable; p++) {
 		size_t hits = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (syz_pattern_match(o->enable[p], t->calls[i]->name)) {
+			if (syz_pattern_match(o->enable[p],
+					      t->calls[i]->name)) {
 				s->enabled[i] = true;
 				if (!strcmp(o->enable[p], t->calls[i]->name))
 					explicit[i] = true;
@@ -147,7 +148,8 @@ int syz_select(const struct syz_target *t, const struct syz_select_opts *o,
 	for (size_t p = 0; p < o->n_disable; p++) {
 		size_t hits = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (!syz_pattern_match(o->disable[p], t->calls[i]->name))
+			if (!syz_pattern_match(o->disable[p],
+					       t->calls[i]->name))
 				continue;
 			hits++;
 			if (s->enabled[i]) {
@@ -197,8 +199,8 @@ int syz_select(const struct syz_target *t, const struct syz_select_opts *o,
 				for (size_t k = 0; k < m->n_ctors; k++) {
 					const struct syz_call *p =
 						m->ctors[k].call;
-					if (!m->ctors[k].precise || !usable(p) ||
-					    p->attrs.snapshot ||
+					if (!m->ctors[k].precise ||
+					    !usable(p) || p->attrs.snapshot ||
 					    s->reason[p->id] ==
 						    NULL /* enabled */)
 						continue;
