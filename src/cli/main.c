@@ -8,6 +8,8 @@
 static const struct cmd commands[] = {
 	{ "kernel", cmd_kernel,
 	  "build a fuzzing kernel (KCOV, KASAN, lockdep, DRM)" },
+	{ "syscalls", cmd_syscalls,
+	  "compile the descriptions, list the enabled syscalls" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

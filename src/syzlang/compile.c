@@ -77,8 +77,26 @@ struct res_state {
 
 struct struct_state {
 	struct syz_type *t;
-	int state; /* 1 fields in progress, 2 done */
+	/* 1 fields in progress, 2 fields done, 4 layout in progress,
+	 * 3 laid out */
+	int state;
 	struct ast_node *n;
+	bool varlen_attr;
+	bool failed;
+	int arr_mark; /* c->varlen_arrays when its layout started */
+	const struct ast_pos *use;
+};
+
+struct type_vec {
+	struct ast_type **v;
+	size_t n;
+	size_t cap;
+};
+
+struct field_vec {
+	struct syz_field *v;
+	size_t n;
+	size_t cap;
 };
 
 struct env {
@@ -102,9 +120,11 @@ struct comp {
 	VEC(struct decl *) call_decls;
 	VEC(struct syz_call *) calls;
 	VEC(struct syz_type *) structs;
+	VEC(struct syz_type *) arrays;
 	/* per-declaration missing consts */
 	struct buf missing;
 	int depth;
+	int varlen_arrays; /* varlen arrays being finalized (nesting) */
 	const struct ast_node *cur_call;
 };
 
@@ -251,7 +271,8 @@ static int load_consts(struct comp *c, const char *file, const char *text)
 		bool have = false, missing = false;
 		uint64_t v = 0;
 		for (const char *q = eq + 1; q < e;) {
-			while (q < e && (isspace((unsigned char)*q) || *q == ','))
+			while (q < e &&
+			       (isspace((unsigned char)*q) || *q == ','))
 				q++;
 			if (q >= e)
 				break;
@@ -268,7 +289,8 @@ static int load_consts(struct comp *c, const char *file, const char *text)
 			if (applies && (!colon || !have || true)) {
 				char tmp[32];
 				size_t vl = (size_t)(ie - val);
-				while (vl && isspace((unsigned char)val[vl - 1]))
+				while (vl &&
+				       isspace((unsigned char)val[vl - 1]))
 					vl--;
 				if (vl >= sizeof(tmp))
 					vl = sizeof(tmp) - 1;
@@ -283,7 +305,8 @@ static int load_consts(struct comp *c, const char *file, const char *text)
 					uint64_t x = strtoull(tmp, &end, 0);
 					if (*end || errno || !vl) {
 						pos.col = (int)(val - l) + 1;
-						err(c, &pos, "bad const value '%s'",
+						err(c, &pos,
+						    "bad const value '%s'",
 						    tmp);
 						break;
 					}
@@ -357,8 +380,8 @@ static bool const_value(struct comp *c, const struct ast_type *t, uint64_t *v)
 			}
 		}
 		if (!dup)
-			buf_printf(&c->missing, "%s%s", c->missing.len ? ", " : "",
-				   t->ident);
+			buf_printf(&c->missing, "%s%s",
+				   c->missing.len ? ", " : "", t->ident);
 	}
 	*v = 0;
 	return true;
@@ -440,7 +463,9 @@ static bool file_for_arch(struct comp *c, const struct ast_file *f)
 			err(c, &t->pos, "bad meta directive");
 			continue;
 		}
-		if (!strcmp(t->ident, "noextract") && !t->n_args)
+		if ((!strcmp(t->ident, "noextract") ||
+		     !strcmp(t->ident, "automatic")) &&
+		    !t->n_args)
 			continue;
 		if (!strcmp(t->ident, "arches")) {
 			bool ok = false;
@@ -457,7 +482,8 @@ static bool file_for_arch(struct comp *c, const struct ast_file *f)
 				return false;
 			continue;
 		}
-		err(c, &t->pos, "unknown meta %s (expected noextract or arches)",
+		err(c, &t->pos,
+		    "unknown meta %s (expected noextract, automatic or arches)",
 		    t->ident);
 	}
 	return true;
@@ -479,7 +505,9 @@ static int declare_file(struct comp *c, const struct ast_file *f, bool builtin)
 			break;
 		case AST_INT_FLAGS:
 		case AST_STR_FLAGS:
-			r = declare(c, &c->flags, n, builtin);
+			/* "_ = A, B" only marks consts for extraction */
+			if (strcmp(n->name, "_"))
+				r = declare(c, &c->flags, n, builtin);
 			break;
 		case AST_CALL:
 			r = declare(c, &c->callmap, n, builtin);
@@ -506,12 +534,36 @@ static struct syz_type *compile_struct(struct comp *c, struct ast_node *n,
 				       const struct ast_pos *use);
 
 static const char *const builtin_names[] = {
-	"int8",	    "int16",	"int32",     "int64",	   "int16be",
-	"int32be",  "int64be",	"intptr",    "const",	   "flags",
-	"len",	    "bytesize", "bytesize2", "bytesize4",  "bytesize8",
-	"bitsize",  "offsetof", "ptr",	     "ptr64",	   "string",
-	"stringnoz", "glob",	"array",     "vma",	   "vma64",
-	"proc",	    "csum",	"text",	     "void",	   "fmt",
+	"int8",
+	"int16",
+	"int32",
+	"int64",
+	"int16be",
+	"int32be",
+	"int64be",
+	"intptr",
+	"const",
+	"flags",
+	"len",
+	"bytesize",
+	"bytesize2",
+	"bytesize4",
+	"bytesize8",
+	"bitsize",
+	"offsetof",
+	"ptr",
+	"ptr64",
+	"string",
+	"stringnoz",
+	"glob",
+	"array",
+	"vma",
+	"vma64",
+	"proc",
+	"csum",
+	"text",
+	"void",
+	"fmt",
 	"compressed_image",
 };
 
@@ -572,8 +624,9 @@ static bool apply_base(struct comp *c, struct syz_type *r, struct ast_type *b,
 	if (b) {
 		if (b->kind != AT_IDENT || b->n_args ||
 		    !int_base(b->ident, &size, &be)) {
-			err(c, &b->pos, "expected int8, int16, int32, int64, "
-					"intptr (or intNbe) as base type");
+			err(c, &b->pos,
+			    "expected int8, int16, int32, int64, "
+			    "intptr (or intNbe) as base type");
 			return false;
 		}
 		if (b->n_colon) {
@@ -608,8 +661,9 @@ static bool want_args(struct comp *c, struct ast_type *t, size_t min,
 			err(c, &t->pos, "%s takes %zu argument%s, got %zu",
 			    t->ident, min, min == 1 ? "" : "s", t->n_args);
 		else
-			err(c, &t->pos, "%s takes %zu to %zu arguments, got %zu",
-			    t->ident, min, max, t->n_args);
+			err(c, &t->pos,
+			    "%s takes %zu to %zu arguments, got %zu", t->ident,
+			    min, max, t->n_args);
 		return false;
 	}
 	return true;
@@ -725,36 +779,103 @@ children:
 	return r;
 }
 
-/* The values of int flags @name (missing consts dropped). */
-static bool flag_values(struct comp *c, struct decl *d, const uint64_t **vals,
-			size_t *n)
+/* Collect the values of int flags (missing consts dropped, as syzkaller
+ * does; other flags may be referenced by name). */
+static bool collect_flags(struct comp *c, struct decl *d, uint64_t **v,
+			  size_t *n, size_t *cap, int depth)
 {
 	struct ast_node *fn = d->n;
-	uint64_t *v = arena_alloc(c->a, (fn->n_vals + 1) * sizeof(*v));
-	size_t k = 0;
 
-	if (!v)
+	if (depth > 16) {
+		err(c, &fn->pos,
+		    "flags %s: references nest too deep "
+		    "(recursive?)",
+		    fn->name);
 		return false;
+	}
 	for (size_t i = 0; i < fn->n_vals; i++) {
 		struct ast_type *x = fn->vals[i];
+		uint64_t val;
 		if (x->kind == AT_IDENT) {
-			if (strmap_get(&c->flags, x->ident)) {
-				err(c, &x->pos,
-				    "flags %s: nested flags are not supported",
-				    fn->name);
+			struct decl *sub = strmap_get(&c->flags, x->ident);
+			if (sub) {
+				if (sub->n->kind != fn->kind) {
+					err(c, &x->pos,
+					    "flags %s mixes int and string flags",
+					    fn->name);
+					return false;
+				}
+				sub->used = true;
+				if (!collect_flags(c, sub, v, n, cap,
+						   depth + 1))
+					return false;
 				continue;
 			}
 			struct cval *cv = strmap_get(&c->consts, x->ident);
 			if (!cv || cv->missing)
-				continue; /* dropped, as syzkaller does */
+				continue;
 			cv->used = true;
-			v[k++] = cv->value;
+			val = cv->value;
 		} else {
-			v[k++] = x->value;
+			val = x->value;
 		}
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 16;
+			uint64_t *nv = arena_alloc(c->a, nc * sizeof(*nv));
+			if (!nv)
+				return false;
+			if (*n)
+				memcpy(nv, *v, *n * sizeof(*nv));
+			*v = nv;
+			*cap = nc;
+		}
+		(*v)[(*n)++] = val;
 	}
+	return true;
+}
+
+static bool flag_values(struct comp *c, struct decl *d, const uint64_t **vals,
+			size_t *n)
+{
+	uint64_t *v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	if (!collect_flags(c, d, &v, n, &cap, 0))
+		return false;
 	*vals = v;
-	*n = k;
+	return true;
+}
+
+/* String flags values, following references to other string flags. */
+static bool collect_strs(struct comp *c, struct decl *d, struct type_vec *out,
+			 int depth)
+{
+	struct ast_node *fn = d->n;
+
+	if (depth > 16) {
+		err(c, &fn->pos,
+		    "flags %s: references nest too deep "
+		    "(recursive?)",
+		    fn->name);
+		return false;
+	}
+	for (size_t i = 0; i < fn->n_vals; i++) {
+		struct ast_type *x = fn->vals[i];
+		if (x->kind == AT_STRING) {
+			if (vec_push(out, x))
+				return false;
+			continue;
+		}
+		struct decl *sub = strmap_get(&c->flags, x->ident);
+		if (!sub || sub->n->kind != AST_STR_FLAGS) {
+			err(c, &x->pos, "unknown string flags %s", x->ident);
+			return false;
+		}
+		sub->used = true;
+		if (!collect_strs(c, sub, out, depth + 1))
+			return false;
+	}
 	return true;
 }
 
@@ -773,7 +894,8 @@ static struct syz_type *compile_int(struct comp *c, struct ast_type *t,
 	if (t->n_colon) {
 		uint64_t bits;
 		if (!ctx.in_struct) {
-			err(c, &t->pos, "bitfields are only allowed in structs");
+			err(c, &t->pos,
+			    "bitfields are only allowed in structs");
 			return NULL;
 		}
 		if (!const_value(c, t->colon[0], &bits))
@@ -837,8 +959,8 @@ static struct syz_type *compile_int(struct comp *c, struct ast_type *t,
 }
 
 /* len/bytesize/bitsize/offsetof path from a type arg. */
-static bool path_of(struct comp *c, struct ast_type *a, const char *const **path,
-		    size_t *n)
+static bool path_of(struct comp *c, struct ast_type *a,
+		    const char *const **path, size_t *n)
 {
 	const char **v;
 
@@ -877,9 +999,8 @@ static bool parse_dir(struct comp *c, struct ast_type *a, enum syz_dir *dir)
 	return true;
 }
 
-static struct syz_type *compile_buffer_string(struct comp *c,
-					      struct ast_type *t,
-					      const char *name)
+static struct syz_type *
+compile_buffer_string(struct comp *c, struct ast_type *t, const char *name)
 {
 	struct syz_type *r = new_type(c, SYZ_T_BUFFER, name);
 	bool noz = !strcmp(t->ident, "stringnoz");
@@ -911,23 +1032,29 @@ static struct syz_type *compile_buffer_string(struct comp *c,
 		fd->used = true;
 		if (!strcmp(a0->ident, "filename")) {
 			if (noz) {
-				err(c, &a0->pos,
-				    "stringnoz can't be a filename");
-				return NULL;
+				;
 			}
 			r->buf.kind = SYZ_BUF_FILENAME;
 		}
 		r->buf.sub_kind = fd->n->name;
-		n = fd->n->n_vals;
+		struct type_vec sv = { 0 };
+		if (!collect_strs(c, fd, &sv, 0)) {
+			vec_free(&sv);
+			return NULL;
+		}
+		n = sv.n;
 		vals = arena_alloc(c->a, (n + 1) * sizeof(*vals));
 		lens = arena_alloc(c->a, (n + 1) * sizeof(*lens));
-		if (!vals || !lens)
+		if (!vals || !lens) {
+			vec_free(&sv);
 			return NULL;
-		for (size_t i = 0; i < n; i++) {
-			vals[i] = arena_memdup(c->a, fd->n->vals[i]->str,
-					       fd->n->vals[i]->str_len + 1);
-			lens[i] = fd->n->vals[i]->str_len;
 		}
+		for (size_t i = 0; i < n; i++) {
+			vals[i] = arena_memdup(c->a, sv.v[i]->str,
+					       sv.v[i]->str_len + 1);
+			lens[i] = sv.v[i]->str_len;
+		}
+		vec_free(&sv);
 	} else {
 		err(c, &a0->pos, "expected a string or string flags");
 		return NULL;
@@ -971,8 +1098,9 @@ static struct syz_type *compile_named(struct comp *c, struct ast_type *t,
 
 	if (!d) {
 		if (strmap_get(&c->flags, t->ident))
-			err(c, &t->pos, "flags %s used as a type; use flags[%s, "
-					"intN]",
+			err(c, &t->pos,
+			    "flags %s used as a type; use flags[%s, "
+			    "intN]",
 			    t->ident, t->ident);
 		else
 			err(c, &t->pos, "unknown type %s", t->ident);
@@ -1006,6 +1134,14 @@ static struct syz_type *compile_named(struct comp *c, struct ast_type *t,
 		return compile_struct(c, n, n->name, NULL, &t->pos);
 	}
 	/* typedef or template */
+	if (d->builtin && !strcmp(n->name, "fileoff") && !t->n_args) {
+		struct syz_type *r = new_type(c, SYZ_T_INT, "fileoff");
+		if (!r)
+			return NULL;
+		r->size = r->align = PTR_SIZE;
+		r->int_.fileoff = true;
+		return r;
+	}
 	if (t->n_args != n->n_params) {
 		err(c, &t->pos, "type %s takes %zu argument%s, got %zu",
 		    t->ident, n->n_params, n->n_params == 1 ? "" : "s",
@@ -1084,8 +1220,8 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 		if (!want_args(c, t, 1, 2))
 			return NULL;
 		r = new_type(c, SYZ_T_CONST, id);
-		if (!r || !apply_base(c, r, t->n_args > 1 ? t->args[1] : NULL,
-				      ctx))
+		if (!r ||
+		    !apply_base(c, r, t->n_args > 1 ? t->args[1] : NULL, ctx))
 			return NULL;
 		if (t->args[0]->kind == AT_STRING) {
 			err(c, &t->args[0]->pos,
@@ -1107,15 +1243,14 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 			return NULL;
 		}
 		if (fd->n->kind != AST_INT_FLAGS) {
-			err(c, &a0->pos,
-			    "%s are string flags; use string[%s]", a0->ident,
-			    a0->ident);
+			err(c, &a0->pos, "%s are string flags; use string[%s]",
+			    a0->ident, a0->ident);
 			return NULL;
 		}
 		fd->used = true;
 		r = new_type(c, SYZ_T_FLAGS, id);
-		if (!r || !apply_base(c, r, t->n_args > 1 ? t->args[1] : NULL,
-				      ctx))
+		if (!r ||
+		    !apply_base(c, r, t->n_args > 1 ? t->args[1] : NULL, ctx))
 			return NULL;
 		r->flags.flags_name = fd->n->name;
 		if (!flag_values(c, fd, &r->flags.values, &r->flags.n_values))
@@ -1151,8 +1286,8 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 		if (!want_args(c, t, 1, 2))
 			return NULL;
 		r = new_type(c, SYZ_T_LEN, id);
-		if (!r || !apply_base(c, r, t->n_args > 1 ? t->args[1] : NULL,
-				      ctx))
+		if (!r ||
+		    !apply_base(c, r, t->n_args > 1 ? t->args[1] : NULL, ctx))
 			return NULL;
 		r->len.bit_size = bits;
 		r->len.offsetof = !strcmp(id, "offsetof");
@@ -1162,8 +1297,8 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 		if (!want_args(c, t, 2, 3))
 			return NULL;
 		r = new_type(c, SYZ_T_PROC, id);
-		if (!r || !apply_base(c, r, t->n_args > 2 ? t->args[2] : NULL,
-				      ctx))
+		if (!r ||
+		    !apply_base(c, r, t->n_args > 2 ? t->args[2] : NULL, ctx))
 			return NULL;
 		if (!const_value(c, t->args[0], &r->proc.start) ||
 		    !const_value(c, t->args[1], &r->proc.per_proc))
@@ -1261,13 +1396,6 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 		c->depth--;
 		if (!elem)
 			return NULL;
-		if (in_progress(c, elem)) {
-			err(c, &t->args[0]->pos,
-			    "recursive declaration: %s contains itself by value "
-			    "(use a pointer)",
-			    elem->name);
-			return NULL;
-		}
 		bool is_range = false;
 		uint64_t lo = 0, hi = 0;
 		if (t->n_args > 1) {
@@ -1275,8 +1403,7 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 			if (!const_value(c, a, &lo))
 				return NULL;
 			hi = lo;
-			if (a->n_colon &&
-			    !const_value(c, a->colon[0], &hi))
+			if (a->n_colon && !const_value(c, a->colon[0], &hi))
 				return NULL;
 			if (lo > hi) {
 				err(c, &a->pos, "bad array size range");
@@ -1300,9 +1427,12 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 				r->varlen = true;
 		} else {
 			if (elem->kind == SYZ_T_VOID) {
-				err(c, &t->args[0]->pos,
-				    "array of void is not allowed");
-				return NULL;
+				/* array[void]: always empty */
+				r = new_type(c, SYZ_T_BUFFER, id);
+				if (!r)
+					return NULL;
+				r->buf.kind = SYZ_BUF_BLOB_RANGE;
+				goto done;
 			}
 			r = new_type(c, SYZ_T_ARRAY, id);
 			if (!r)
@@ -1311,11 +1441,9 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 			r->array.is_range = is_range;
 			r->array.range_begin = lo;
 			r->array.range_end = hi;
-			r->align = elem->align;
-			if (is_range && lo == hi && !elem->varlen)
-				r->size = lo * elem->size;
-			else
-				r->varlen = true;
+			r->varlen = true; /* sized by finalize_type() */
+			if (vec_push(&c->arrays, r))
+				return NULL;
 		}
 	} else if (!strcmp(id, "string") || !strcmp(id, "stringnoz")) {
 		r = compile_buffer_string(c, t, id);
@@ -1341,7 +1469,8 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 	} else if (!strcmp(id, "text")) {
 		static const char *const kinds[] = { "x86_real", "x86_16",
 						     "x86_32",	 "x86_64",
-						     "arm64",	 "ppc64" };
+						     "arm64",	 "ppc64",
+						     "riscv64",	 "target" };
 		if (!want_args(c, t, 1, 1))
 			return NULL;
 		r = new_type(c, SYZ_T_BUFFER, id);
@@ -1350,10 +1479,12 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 		r->buf.kind = SYZ_BUF_TEXT;
 		r->varlen = true;
 		size_t k;
-		for (k = 0; k < 6; k++)
+		for (k = 0; k < 8; k++)
 			if (is_ident(t->args[0], kinds[k]))
 				break;
-		if (k == 6) {
+		if (k == 7)
+			k = SYZ_TEXT_X86_64; /* target: amd64 */
+		if (k == 8) {
 			err(c, &t->args[0]->pos,
 			    "unknown text kind (expected x86_real, x86_16, "
 			    "x86_32, x86_64, arm64 or ppc64)");
@@ -1408,6 +1539,7 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 	} else {
 		r = compile_named(c, t, ctx, id);
 	}
+done:
 	if (!r)
 		return NULL;
 	if (opt) {
@@ -1421,16 +1553,6 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 }
 
 /* ---- structs and layout ---- */
-
-/* A struct/union whose fields are still being compiled (by-value use of
- * it now would be a recursive layout). */
-static bool in_progress(struct comp *c, const struct syz_type *t)
-{
-	if (t->kind != SYZ_T_STRUCT && t->kind != SYZ_T_UNION)
-		return false;
-	struct struct_state *s = strmap_get(&c->instances, t->name);
-	return s && s->state == 1;
-}
 
 static bool field_attrs(struct comp *c, struct ast_node *n, struct ast_field *f,
 			struct syz_field *out, struct env *env, bool *overlay)
@@ -1535,8 +1657,9 @@ static bool struct_attrs(struct comp *c, struct ast_node *n, struct syz_type *t,
 				return false;
 			uint64_t v = t->st.align_attr;
 			if (v & (v - 1)) {
-				err(c, &a->pos, "alignment %llu is not a "
-						"power of 2",
+				err(c, &a->pos,
+				    "alignment %llu is not a "
+				    "power of 2",
 				    (unsigned long long)v);
 				return false;
 			}
@@ -1563,22 +1686,30 @@ bad:
 /* C ABI layout of a struct (syzkaller's rules: bitfields of the same
  * base size share a unit while they fit). Inserts pad fields. */
 static bool layout_struct(struct comp *c, struct ast_node *n,
-			  struct syz_type *t, VEC(struct syz_field) * in,
+			  struct syz_type *t, struct field_vec *in,
 			  const struct ast_pos *use)
 {
-	VEC(struct syz_field) out = { 0 };
+	struct field_vec out = { 0 };
 	uint64_t off = 0, align = 1, unit_bits = 0, unit_size = 0;
 	bool varlen = false;
 	bool ok = true;
 
+	uint64_t in_size = 0;
+	int overlay = t->st.overlay_field;
 	for (size_t i = 0; i < in->n; i++) {
 		struct syz_field f = in->v[i];
 		struct syz_type *ft = (struct syz_type *)f.type;
 		uint64_t fa = t->st.packed ? 1 : ft->align;
+		if ((int)i == overlay) {
+			/* out fields overlay the in fields from offset 0 */
+			in_size = off;
+			off = 0;
+			unit_size = 0;
+			t->st.overlay_field = (int)out.n;
+		}
 		if (fa > align)
 			align = fa;
-		if ((ft->varlen || f.cond) && i + 1 < in->n &&
-		    !t->st.packed) {
+		if ((ft->varlen || f.cond) && i + 1 < in->n && !t->st.packed) {
 			err(c, &n->fields[i].pos,
 			    "variable size field %s in the middle of non-packed "
 			    "struct %s",
@@ -1588,8 +1719,8 @@ static bool layout_struct(struct comp *c, struct ast_node *n,
 		if (ft->i.bitfield_len) {
 			uint64_t us = ft->size;
 			/* continue the current unit? */
-			if (unit_size == us && unit_bits + ft->i.bitfield_len <=
-						       us * 8) {
+			if (unit_size == us &&
+			    unit_bits + ft->i.bitfield_len <= us * 8) {
 				/* mark previous as middle */
 				struct syz_type *pt =
 					(struct syz_type *)out.v[out.n - 1].type;
@@ -1625,6 +1756,8 @@ static bool layout_struct(struct comp *c, struct ast_node *n,
 		else
 			off += ft->size;
 	}
+	if (overlay >= 0 && in_size > off && !varlen)
+		off = in_size;
 	if (t->st.align_attr)
 		align = t->st.align_attr;
 	t->align = align;
@@ -1641,8 +1774,9 @@ static bool layout_struct(struct comp *c, struct ast_node *n,
 			    t->name);
 			ok = false;
 		} else if (off > t->st.size_attr) {
-			err(c, use, "struct %s has size %llu, larger than its "
-				    "size attribute %llu",
+			err(c, use,
+			    "struct %s has size %llu, larger than its "
+			    "size attribute %llu",
 			    t->name, (unsigned long long)off,
 			    (unsigned long long)t->st.size_attr);
 			ok = false;
@@ -1658,11 +1792,6 @@ static bool layout_struct(struct comp *c, struct ast_node *n,
 	t->size = varlen ? 0 : off;
 	t->st.fields = arena_memdup(c->a, out.v, out.n * sizeof(*out.v));
 	t->st.n_fields = out.n;
-	if (t->st.overlay_field >= 0) {
-		for (size_t i = 0; i < out.n; i++)
-			if (out.v[i].type == in->v[t->st.overlay_field].type)
-				t->st.overlay_field = (int)i;
-	}
 	vec_free(&out);
 	return ok;
 nomem:
@@ -1686,9 +1815,8 @@ static struct syz_type *compile_struct(struct comp *c, struct ast_node *n,
 		return s->t;
 	}
 	s = arena_alloc(&c->ast, sizeof(*s));
-	struct syz_type *t = new_type(c, n->is_union ? SYZ_T_UNION :
-						       SYZ_T_STRUCT,
-				      name);
+	struct syz_type *t =
+		new_type(c, n->is_union ? SYZ_T_UNION : SYZ_T_STRUCT, name);
 	if (!s || !t || strmap_add(&c->instances, name, s, NULL) < 0)
 		return NULL;
 	s->t = t;
@@ -1708,7 +1836,7 @@ static struct syz_type *compile_struct(struct comp *c, struct ast_node *n,
 	memset(&c->missing, 0, sizeof(c->missing));
 	bool varlen_attr = false;
 	bool ok = struct_attrs(c, n, t, &varlen_attr, env);
-	VEC(struct syz_field) fields = { 0 };
+	struct field_vec fields = { 0 };
 	if (!n->n_fields) {
 		err(c, &n->pos, "%s %s has no fields", decl_kind(n), name);
 		ok = false;
@@ -1730,36 +1858,10 @@ static struct syz_type *compile_struct(struct comp *c, struct ast_node *n,
 			ok = false;
 			break;
 		}
-		/* by-value recursion check */
-		if (ft->kind == AT_IDENT) {
-			struct decl *d = strmap_get(&c->types, ft->ident);
-			if (d && d->n->kind == AST_STRUCT) {
-				struct struct_state *o =
-					strmap_get(&c->instances, d->n->name);
-				if (o && o->state == 1) {
-					err(c, &af->pos,
-					    "recursive declaration: %s contains "
-					    "%s by value (use a pointer)",
-					    name, d->n->name);
-					ok = false;
-					break;
-				}
-			}
-		}
 		f.type = compile_type(c, ft, fc);
 		if (!f.type) {
 			ok = false;
 			break;
-		}
-		if (in_progress(c, f.type)) {
-			{
-				err(c, &af->pos,
-				    "recursive declaration: %s contains %s by "
-				    "value (use a pointer)",
-				    name, f.type->name);
-				ok = false;
-				break;
-			}
 		}
 		for (size_t k = 0; k < af->n_attrs; k++) {
 			if (is_ident(af->attrs[k], "if")) {
@@ -1792,57 +1894,14 @@ static struct syz_type *compile_struct(struct comp *c, struct ast_node *n,
 			break;
 		}
 	}
-	if (ok && n->is_union) {
-		uint64_t size = 0, align = 1;
-		bool varlen = false;
-		for (size_t i = 0; i < fields.n; i++) {
-			const struct syz_type *ft = fields.v[i].type;
-			if (ft->varlen)
-				varlen = true;
-			else if (ft->size > size)
-				size = ft->size;
-			if (ft->align > align)
-				align = ft->align;
-		}
-		if (varlen && !varlen_attr) {
-			err(c, &n->pos,
-			    "union %s has variable size options but is not "
-			    "marked [varlen]",
-			    name);
-			ok = false;
-		}
-		if (fields.n && fields.v[fields.n - 1].cond) {
-			err(c, &n->fields[fields.n - 1].pos,
-			    "the last option of union %s must be "
-			    "unconditional",
-			    name);
-			ok = false;
-		}
-		if (t->st.size_attr) {
-			if (varlen_attr) {
-				err(c, &n->pos,
-				    "varlen union %s has size attribute", name);
-				ok = false;
-			} else if (size > t->st.size_attr) {
-				err(c, &n->pos,
-				    "union %s is larger than its size "
-				    "attribute",
-				    name);
-				ok = false;
-			}
-			size = t->st.size_attr;
-		}
-		if (size % align && !varlen_attr)
-			size += align - size % align;
-		t->align = align;
-		t->varlen = varlen_attr;
-		t->size = varlen_attr ? 0 : size;
-		t->st.fields =
-			arena_memdup(c->a, fields.v, fields.n * sizeof(*fields.v));
+	s->varlen_attr = varlen_attr;
+	s->use = use;
+	if (ok) {
+		t->st.fields = arena_memdup(c->a, fields.v,
+					    fields.n * sizeof(*fields.v));
 		t->st.n_fields = fields.n;
-	} else if (ok) {
-		ok = layout_struct(c, n, t, (void *)&fields, use);
 	}
+	s->failed = !ok;
 	vec_free(&fields);
 	if (c->missing.len)
 		diag(c, &n->pos, true,
@@ -1853,6 +1912,143 @@ static struct syz_type *compile_struct(struct comp *c, struct ast_node *n,
 	c->depth--;
 	s->state = 2;
 	return ok ? t : NULL;
+}
+
+static bool finalize_struct(struct comp *c, struct syz_type *t,
+			    const struct ast_pos *pos);
+
+/* Sizes of arrays and structs once every type exists: by-value
+ * recursion is an error here (pointers and varlen arrays break it). */
+static bool finalize_type(struct comp *c, struct syz_type *t,
+			  const struct ast_pos *pos)
+{
+	if (t->kind == SYZ_T_STRUCT || t->kind == SYZ_T_UNION)
+		return finalize_struct(c, t, pos);
+	if (t->kind != SYZ_T_ARRAY)
+		return true;
+	struct syz_type *e = (struct syz_type *)t->array.elem;
+	bool fixed = t->array.is_range &&
+		     t->array.range_begin == t->array.range_end;
+	if (!fixed)
+		c->varlen_arrays++;
+	bool ok = finalize_type(c, e, pos);
+	if (!fixed)
+		c->varlen_arrays--;
+	if (!ok)
+		return false;
+	t->align = e->align;
+	if (fixed && !e->varlen) {
+		t->size = t->array.range_begin * e->size;
+		t->varlen = false;
+	} else {
+		t->size = 0;
+		t->varlen = true;
+	}
+	return true;
+}
+
+static bool layout_union(struct comp *c, struct struct_state *s)
+{
+	struct syz_type *t = s->t;
+	struct ast_node *n = s->n;
+	uint64_t size = 0, align = 1;
+	bool varlen = false, ok = true;
+
+	for (size_t i = 0; i < t->st.n_fields; i++) {
+		const struct syz_type *ft = t->st.fields[i].type;
+		if (ft->varlen)
+			varlen = true;
+		else if (ft->size > size)
+			size = ft->size;
+		if (ft->align > align)
+			align = ft->align;
+	}
+	if (varlen && !s->varlen_attr) {
+		err(c, &n->pos,
+		    "union %s has variable size options but is not marked "
+		    "[varlen]",
+		    t->name);
+		ok = false;
+	}
+	if (t->st.n_fields && t->st.fields[t->st.n_fields - 1].cond) {
+		err(c, &n->fields[t->st.n_fields - 1].pos,
+		    "the last option of union %s must be unconditional",
+		    t->name);
+		ok = false;
+	}
+	if (t->st.size_attr) {
+		if (s->varlen_attr) {
+			err(c, &n->pos, "varlen union %s has size attribute",
+			    t->name);
+			ok = false;
+		} else if (size > t->st.size_attr) {
+			err(c, &n->pos,
+			    "union %s is larger than its size attribute",
+			    t->name);
+			ok = false;
+		}
+		size = t->st.size_attr;
+	}
+	if (size % align && !s->varlen_attr)
+		size += align - size % align;
+	t->align = align;
+	t->varlen = s->varlen_attr;
+	t->size = s->varlen_attr ? 0 : size;
+	return ok;
+}
+
+static bool finalize_struct(struct comp *c, struct syz_type *t,
+			    const struct ast_pos *pos)
+{
+	struct struct_state *s = strmap_get(&c->instances, t->name);
+
+	if (!s || s->failed)
+		return false;
+	if (s->state == 3)
+		return true;
+	if (s->state == 4 && c->varlen_arrays > s->arr_mark) {
+		/* recursion through a variable-length array: fine, and the
+		 * struct is varlen (it contains that array) */
+		t->varlen = true;
+		return true;
+	}
+	if (s->state == 4) {
+		err(c, pos,
+		    "recursive declaration: %s contains itself by value (use a "
+		    "pointer or a variable-length array)",
+		    t->name);
+		s->failed = true;
+		return false;
+	}
+	if (++c->depth > MAX_DEPTH) {
+		c->depth--;
+		err(c, pos, "%s: types nest too deep", t->name);
+		return false;
+	}
+	s->state = 4;
+	s->arr_mark = c->varlen_arrays;
+	bool ok = true;
+	for (size_t i = 0; i < t->st.n_fields && ok; i++) {
+		const struct ast_pos *fp =
+			i < s->n->n_fields ? &s->n->fields[i].pos : pos;
+		ok = finalize_type(c, (struct syz_type *)t->st.fields[i].type,
+				   fp);
+	}
+	if (ok) {
+		if (t->kind == SYZ_T_UNION) {
+			ok = layout_union(c, s);
+		} else {
+			struct field_vec raw = {
+				(struct syz_field *)t->st.fields,
+				t->st.n_fields, t->st.n_fields
+			};
+			ok = layout_struct(c, s->n, t, &raw, s->use);
+		}
+	}
+	c->depth--;
+	s->state = 3;
+	s->failed = !ok;
+	return ok;
 }
 
 /* ---- resources ---- */
@@ -1886,7 +2082,8 @@ static struct syz_resource *get_resource(struct comp *c, struct decl *d)
 	uint64_t size;
 	bool be;
 	struct syz_resource *parent = NULL;
-	if (b->kind == AT_IDENT && !b->n_args && int_base(b->ident, &size, &be)) {
+	if (b->kind == AT_IDENT && !b->n_args &&
+	    int_base(b->ident, &size, &be)) {
 		if (be || b->n_colon) {
 			err(c, &b->pos, "resource base must be a plain int");
 			return NULL;
@@ -1937,8 +2134,8 @@ static struct syz_resource *get_resource(struct comp *c, struct decl *d)
 	}
 	if (c->missing.len)
 		diag(c, &n->pos, true,
-		    "unsupported resource %s: missing consts for amd64: %s",
-		    n->name, c->missing.data);
+		     "unsupported resource %s: missing consts for amd64: %s",
+		     n->name, c->missing.data);
 	buf_reset(&c->missing);
 	if (parent) {
 		for (size_t i = 0; i < parent->n_values; i++)
@@ -1956,7 +2153,8 @@ static struct syz_resource *get_resource(struct comp *c, struct decl *d)
 
 /* ---- calls ---- */
 
-static bool call_attrs(struct comp *c, struct ast_node *n, struct syz_call *call)
+static bool call_attrs(struct comp *c, struct ast_node *n,
+		       struct syz_call *call)
 {
 	struct syz_call_attrs *at = &call->attrs;
 
@@ -1987,7 +2185,8 @@ static bool call_attrs(struct comp *c, struct ast_node *n, struct syz_call *call
 		else if (!strcmp(id, "automatic") ||
 			 !strcmp(id, "automatic_helper"))
 			at->automatic = true;
-		else if (!strcmp(id, "timeout") || !strcmp(id, "prog_timeout")) {
+		else if (!strcmp(id, "timeout") ||
+			 !strcmp(id, "prog_timeout")) {
 			arg = true;
 			if (a->n_args != 1)
 				goto bad;
@@ -2025,8 +2224,8 @@ static bool check_arg_type(struct comp *c, const struct ast_pos *pos,
 	case SYZ_T_ARRAY:
 	case SYZ_T_BUFFER:
 	case SYZ_T_VOID:
-		err(c, pos, "%s can't be a syscall %s (use a pointer)",
-		    t->name, what);
+		err(c, pos, "%s can't be a syscall %s (use a pointer)", t->name,
+		    what);
 		return false;
 	default:
 		return true;
@@ -2055,8 +2254,8 @@ static struct syz_call *compile_call(struct comp *c, struct decl *d)
 		    n->name, n->n_fields, MAX_ARGS);
 		return NULL;
 	}
-	struct syz_field *args = arena_alloc(c->a, (n->n_fields + 1) *
-							   sizeof(*args));
+	struct syz_field *args =
+		arena_alloc(c->a, (n->n_fields + 1) * sizeof(*args));
 	if (!args)
 		return NULL;
 	for (size_t i = 0; i < n->n_fields; i++) {
@@ -2105,9 +2304,8 @@ static struct syz_call *compile_call(struct comp *c, struct decl *d)
 	if (call->attrs.disabled)
 		call->disabled_reason = "marked disabled in descriptions";
 	else if (c->missing.len)
-		call->disabled_reason =
-			arena_printf(c->a, "missing consts for amd64: %s",
-				     c->missing.data);
+		call->disabled_reason = arena_printf(
+			c->a, "missing consts for amd64: %s", c->missing.data);
 	buf_reset(&c->missing);
 	return call;
 }
@@ -2133,8 +2331,8 @@ static int add_uniq(void *vec, const struct syz_resource *r)
 }
 
 /* Direction-aware walk: collect input/output resources. */
-static void walk_res(struct walk *w, const struct syz_type *t,
-		     enum syz_dir dir, bool optional, int depth)
+static void walk_res(struct walk *w, const struct syz_type *t, enum syz_dir dir,
+		     bool optional, int depth)
 {
 	if (depth > 64)
 		return;
@@ -2191,6 +2389,15 @@ static const struct syz_field *find_field(const struct frame *f,
 	return NULL;
 }
 
+/* A path component names struct @st: "s" matches "s" and "s[A, B]". */
+static bool names_struct(const struct syz_type *st, const char *comp)
+{
+	size_t l = strlen(comp);
+
+	return st && !strncmp(st->name, comp, l) &&
+	       (st->name[l] == 0 || st->name[l] == '[');
+}
+
 static bool resolve_path(const struct frame *frames, size_t nf,
 			 const char *const *path, size_t np, char *why,
 			 size_t why_len)
@@ -2226,8 +2433,7 @@ static bool resolve_path(const struct frame *frames, size_t nf,
 				break;
 			size_t j;
 			for (j = fi + 1; j-- > 0;)
-				if (frames[j].st &&
-				    !strcmp(frames[j].st->name, path[k]))
+				if (names_struct(frames[j].st, path[k]))
 					break;
 			if (j == (size_t)-1) {
 				snprintf(why, why_len, "%s does not exist",
@@ -2292,13 +2498,12 @@ static void walk_len(struct walk *w, const struct syz_type *t,
 		if (!resolve_path(frames, nf, t->len.path, t->len.n_path, why,
 				  sizeof(why)))
 			err(w->c, w->pos, "%s: %s target %s%s%s", w->call->name,
-			    t->name, why,
-			    frames[nf - 1].st ? " in " : "",
+			    t->name, why, frames[nf - 1].st ? " in " : "",
 			    frames[nf - 1].st ? frames[nf - 1].st->name : "");
 		break;
 	case SYZ_T_CSUM:
-		if (!resolve_path(frames, nf, t->csum.path, t->csum.n_path,
-				  why, sizeof(why)))
+		if (!resolve_path(frames, nf, t->csum.path, t->csum.n_path, why,
+				  sizeof(why)))
 			err(w->c, w->pos, "%s: csum target %s", w->call->name,
 			    why);
 		break;
@@ -2464,7 +2669,8 @@ static int link_resources(struct comp *c, struct syz_target *t)
 	for (size_t i = 0; i < all.n; i++) {
 		for (const struct syz_resource *p = all.v[i]->parent; p;
 		     p = p->parent) {
-			VEC(struct syz_resource *) *l = strmap_get(&desc, p->name);
+			VEC(struct syz_resource *) *l =
+				strmap_get(&desc, p->name);
 			if (!l) {
 				l = calloc(1, sizeof(*l));
 				if (!l || vec_push(&lists, (void *)l) ||
@@ -2480,23 +2686,26 @@ static int link_resources(struct comp *c, struct syz_target *t)
 		for (size_t k = 0; k < call->n_outputs; k++) {
 			const struct syz_resource *o = call->outputs[k];
 			/* o and its ancestors: o is usable as them */
-			for (const struct syz_resource *p = o; p; p = p->parent) {
+			for (const struct syz_resource *p = o; p;
+			     p = p->parent) {
 				struct res_state *rs =
 					strmap_get(&c->resources, p->name);
 				struct syz_resource_ctor ct = { call, true };
 				if (rs->ctors.n &&
 				    rs->ctors.v[rs->ctors.n - 1].call == call) {
-					rs->ctors.v[rs->ctors.n - 1].precise = true;
+					rs->ctors.v[rs->ctors.n - 1].precise =
+						true;
 					continue;
 				}
 				if (vec_push(&rs->ctors, ct))
 					return -ENOMEM;
 			}
 			/* descendants: o is less specific (imprecise) */
-			VEC(struct syz_resource *) *l = strmap_get(&desc, o->name);
+			VEC(struct syz_resource *) *l =
+				strmap_get(&desc, o->name);
 			for (size_t j = 0; l && j < l->n; j++) {
-				struct res_state *rs =
-					strmap_get(&c->resources, l->v[j]->name);
+				struct res_state *rs = strmap_get(
+					&c->resources, l->v[j]->name);
 				struct syz_resource_ctor ct = { call, false };
 				if (rs->ctors.n &&
 				    rs->ctors.v[rs->ctors.n - 1].call == call)
@@ -2520,14 +2729,15 @@ static int link_resources(struct comp *c, struct syz_target *t)
 	vec_free(&lists);
 	strmap_free(&desc);
 	for (size_t i = 0; i < all.n; i++) {
-		struct res_state *rs = strmap_get(&c->resources, all.v[i]->name);
+		struct res_state *rs =
+			strmap_get(&c->resources, all.v[i]->name);
 		struct syz_resource *r = all.v[i];
 		r->ctors = arena_memdup(c->a, rs->ctors.v,
 					rs->ctors.n * sizeof(*rs->ctors.v));
 		r->n_ctors = rs->ctors.n;
-		r->consumers = arena_memdup(
-			c->a, rs->consumers.v,
-			rs->consumers.n * sizeof(*rs->consumers.v));
+		r->consumers = arena_memdup(c->a, rs->consumers.v,
+					    rs->consumers.n *
+						    sizeof(*rs->consumers.v));
 		r->n_consumers = rs->consumers.n;
 		bool precise = false;
 		for (size_t k = 0; k < r->n_ctors; k++)
@@ -2574,7 +2784,8 @@ static int add_dir(struct comp *c, const char *dir)
 	if (!d) {
 		r = -errno;
 		char msg[512];
-		snprintf(msg, sizeof(msg), "can't open description directory: %s",
+		snprintf(msg, sizeof(msg),
+			 "can't open description directory: %s",
 			 strerror(errno));
 		syz_diags_add(c->diags, dir, 0, 0, false, msg);
 		c->n_errors++;
@@ -2655,6 +2866,7 @@ static void comp_free(struct comp *c)
 	vec_free(&c->call_decls);
 	vec_free(&c->calls);
 	vec_free(&c->structs);
+	vec_free(&c->arrays);
 	vec_free(&c->files);
 	buf_free(&c->missing);
 	arena_free(&c->ast);
@@ -2759,6 +2971,14 @@ int syz_target_load(const struct syz_load_opts *opts, struct syz_target **out,
 		}
 	}
 	check_unused(&c);
+	for (size_t i = 0; i < c.structs.n; i++) {
+		struct struct_state *st =
+			strmap_get(&c.instances, c.structs.v[i]->name);
+		if (!st->failed)
+			finalize_struct(&c, c.structs.v[i], st->use);
+	}
+	for (size_t i = 0; i < c.arrays.n; i++)
+		finalize_type(&c, c.arrays.v[i], NULL);
 	if (c.n_errors)
 		goto failed;
 	qsort(c.calls.v, c.calls.n, sizeof(*c.calls.v), cmp_call);
@@ -2817,8 +3037,8 @@ done:
 				log_debug("%s", syz_diag_format(&own.v[i], b,
 								sizeof(b)));
 			else
-				log_err("%s",
-					syz_diag_format(&own.v[i], b, sizeof(b)));
+				log_err("%s", syz_diag_format(&own.v[i], b,
+							      sizeof(b)));
 		}
 		syz_diags_free(&own);
 	}

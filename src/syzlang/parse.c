@@ -37,6 +37,7 @@ struct parser {
 	void *ctx;
 	int n_err;
 	int depth;
+	bool in_body; /* inside a struct/union body */
 };
 
 static void perr(struct parser *p, const struct ast_pos *pos, const char *fmt,
@@ -136,7 +137,8 @@ again:
 
 		if (neg)
 			q++;
-		if (q + 1 < p->end && q[0] == '0' && (q[1] == 'x' || q[1] == 'X')) {
+		if (q + 1 < p->end && q[0] == '0' &&
+		    (q[1] == 'x' || q[1] == 'X')) {
 			q += 2;
 			const char *d = q;
 			for (; q < p->end; q++) {
@@ -231,7 +233,8 @@ static void expected(struct parser *p, const char *what)
 {
 	char b[64];
 
-	perr(p, &p->tpos, "expected %s, got %s", what, tok_desc(p, b, sizeof(b)));
+	perr(p, &p->tpos, "expected %s, got %s", what,
+	     tok_desc(p, b, sizeof(b)));
 }
 
 static bool expect_punct(struct parser *p, const char *s)
@@ -254,22 +257,92 @@ static void skip_line(struct parser *p)
 		next(p);
 }
 
-#define PUSH(arr, n, item, cap)                                             \
-	do {                                                                \
-		if ((n) == (cap)) {                                         \
-			size_t nc_ = (cap) ? (cap) * 2 : 4;                 \
+#define PUSH(arr, n, item, cap)                                              \
+	do {                                                                 \
+		if ((n) == (cap)) {                                          \
+			size_t nc_ = (cap) ? (cap)*2 : 4;                    \
 			void *nv_ = arena_alloc(p->a, nc_ * sizeof(*(arr))); \
-			if (!nv_)                                           \
-				return NULL;                                \
-			if (n)                                              \
-				memcpy(nv_, (arr), (n) * sizeof(*(arr)));   \
-			(arr) = nv_;                                        \
-			(cap) = nc_;                                        \
-		}                                                           \
-		(arr)[(n)++] = (item);                                      \
+			if (!nv_)                                            \
+				return NULL;                                 \
+			if (n)                                               \
+				memcpy(nv_, (arr), (n) * sizeof(*(arr)));    \
+			(arr) = nv_;                                         \
+			(cap) = nc_;                                         \
+		}                                                            \
+		(arr)[(n)++] = (item);                                       \
 	} while (0)
 
 static struct ast_expr *parse_expr(struct parser *p);
+
+#define PUSHB(arr, n, item, cap)                                             \
+	do {                                                                 \
+		if ((n) == (cap)) {                                          \
+			size_t nc_ = (cap) ? (cap)*2 : 4;                    \
+			void *nv_ = arena_alloc(p->a, nc_ * sizeof(*(arr))); \
+			if (!nv_)                                            \
+				return false;                                \
+			if (n)                                               \
+				memcpy(nv_, (arr), (n) * sizeof(*(arr)));    \
+			(arr) = nv_;                                         \
+			(cap) = nc_;                                         \
+		}                                                            \
+		(arr)[(n)++] = (item);                                       \
+	} while (0)
+
+static struct ast_type *parse_primary(struct parser *p, bool allow_args);
+
+/* "[arg, arg...]" after a type name; also "if[expr]". */
+static bool parse_args(struct parser *p, struct ast_type *t)
+{
+	size_t cap = 0;
+
+	if (++p->depth > 64) {
+		perr(p, &t->pos, "type nesting is too deep");
+		return false;
+	}
+	next(p);
+	if (!strcmp(t->ident, "if")) {
+		t->expr = parse_expr(p);
+		if (!t->expr)
+			return false;
+	} else {
+		for (;;) {
+			struct ast_type *a = NULL;
+
+			if (p->tok == T_IDENT || p->tok == T_INT ||
+			    p->tok == T_CHAR || p->tok == T_STRING ||
+			    p->tok == T_HEXSTR) {
+				a = parse_primary(p, true);
+				if (!a)
+					return false;
+				size_t ccap = 0;
+				while (is_punct(p, ":")) {
+					next(p);
+					struct ast_type *c =
+						parse_primary(p, false);
+					if (!c)
+						return false;
+					PUSHB(a->colon, a->n_colon, c, ccap);
+				}
+				if (a->n_colon && !a->n_args &&
+				    a->kind == AT_IDENT && is_punct(p, "[")) {
+					if (!parse_args(p, a))
+						return false;
+				}
+			} else {
+				expected(p, "type argument");
+				return false;
+			}
+			PUSHB(t->args, t->n_args, a, cap);
+			if (is_punct(p, ","))
+				next(p);
+			else
+				break;
+		}
+	}
+	p->depth--;
+	return expect_punct(p, "]");
+}
 
 static struct ast_type *parse_primary(struct parser *p, bool allow_args)
 {
@@ -288,7 +361,8 @@ static struct ast_type *parse_primary(struct parser *p, bool allow_args)
 		t->kind = AT_INT;
 		t->value = p->tval;
 		t->is_char = p->tok == T_CHAR;
-		t->is_hex = p->tlen > 2 && (p->tbeg[1] == 'x' || p->tbeg[2] == 'x');
+		t->is_hex = p->tlen > 2 &&
+			    (p->tbeg[1] == 'x' || p->tbeg[2] == 'x');
 		t->ident = tok_str(p);
 		break;
 	case T_STRING:
@@ -321,7 +395,8 @@ static struct ast_type *parse_primary(struct parser *p, bool allow_args)
 					v |= (unsigned)(c - 'A' + 10);
 				else {
 					perr(p, &p->tpos,
-					     "bad hex digit '%c' in hex string", c);
+					     "bad hex digit '%c' in hex string",
+					     c);
 					return NULL;
 				}
 			}
@@ -338,49 +413,7 @@ static struct ast_type *parse_primary(struct parser *p, bool allow_args)
 	}
 	next(p);
 	if (allow_args && t->kind == AT_IDENT && is_punct(p, "[")) {
-		size_t cap = 0;
-
-		if (++p->depth > 64) {
-			perr(p, &t->pos, "type nesting is too deep");
-			return NULL;
-		}
-		next(p);
-		if (!strcmp(t->ident, "if")) {
-			t->expr = parse_expr(p);
-			if (!t->expr)
-				return NULL;
-		} else {
-			for (;;) {
-				struct ast_type *a = NULL;
-
-				if (p->tok == T_IDENT || p->tok == T_INT ||
-				    p->tok == T_CHAR || p->tok == T_STRING ||
-				    p->tok == T_HEXSTR) {
-					a = parse_primary(p, true);
-					if (!a)
-						return NULL;
-					size_t ccap = 0;
-					while (is_punct(p, ":")) {
-						next(p);
-						struct ast_type *c =
-							parse_primary(p, false);
-						if (!c)
-							return NULL;
-						PUSH(a->colon, a->n_colon, c, ccap);
-					}
-				} else {
-					expected(p, "type argument");
-					return NULL;
-				}
-				PUSH(t->args, t->n_args, a, cap);
-				if (is_punct(p, ","))
-					next(p);
-				else
-					break;
-			}
-		}
-		p->depth--;
-		if (!expect_punct(p, "]"))
+		if (!parse_args(p, t))
 			return NULL;
 	}
 	return t;
@@ -400,6 +433,11 @@ static struct ast_type *parse_type(struct parser *p)
 		if (!c)
 			return NULL;
 		PUSH(t->colon, t->n_colon, c, cap);
+	}
+	if (t->n_colon && !t->n_args && t->kind == AT_IDENT &&
+	    is_punct(p, "[")) {
+		if (!parse_args(p, t))
+			return NULL;
 	}
 	return t;
 }
@@ -445,9 +483,10 @@ static struct ast_expr *parse_binary(struct parser *p, int level)
 	static const char *const ops[3][2] = { { "||", NULL },
 					       { "==", "!=" },
 					       { "&", NULL } };
-	static const enum syz_expr_op codes[3][2] = {
-		{ SYZ_EXPR_OR, 0 }, { SYZ_EXPR_EQ, SYZ_EXPR_NE }, { SYZ_EXPR_AND, 0 }
-	};
+	static const enum syz_expr_op codes[3][2] = { { SYZ_EXPR_OR, 0 },
+						      { SYZ_EXPR_EQ,
+							SYZ_EXPR_NE },
+						      { SYZ_EXPR_AND, 0 } };
 	struct ast_expr *l;
 
 	if (level == 3)
@@ -515,7 +554,8 @@ static int parse_attrs(struct parser *p, const char *close,
 			return -1;
 		if (*n == cap) {
 			size_t nc = cap ? cap * 2 : 4;
-			struct ast_type **nv = arena_alloc(p->a, nc * sizeof(*nv));
+			struct ast_type **nv =
+				arena_alloc(p->a, nc * sizeof(*nv));
 			if (!nv)
 				return -1;
 			if (*n)
@@ -547,6 +587,7 @@ static struct ast_node *parse_struct_body(struct parser *p, struct ast_node *n)
 	size_t cap = 0;
 
 	next(p); /* { or [ */
+	p->in_body = true;
 	for (;;) {
 		while (p->tok == T_NL)
 			next(p);
@@ -573,6 +614,7 @@ static struct ast_node *parse_struct_body(struct parser *p, struct ast_node *n)
 			return NULL;
 		PUSH(n->fields, n->n_fields, f, cap);
 	}
+	p->in_body = false;
 	next(p);
 	if (is_punct(p, "[")) {
 		if (parse_attrs(p, "]", &n->vals, &n->n_vals))
@@ -755,9 +797,11 @@ static struct ast_node *parse_node(struct parser *p)
 			return end_of_line(p) ? n : NULL; /* empty flags */
 		for (;;) {
 			bool str = p->tok == T_STRING || p->tok == T_HEXSTR;
-			if (str != (n->kind == AST_STR_FLAGS) ||
+			if ((str && n->kind != AST_STR_FLAGS) ||
 			    !(str || p->tok == T_INT || p->tok == T_IDENT ||
-			      p->tok == T_CHAR)) {
+			      p->tok == T_CHAR) ||
+			    (n->kind == AST_STR_FLAGS && p->tok != T_IDENT &&
+			     !str)) {
 				expected(p, n->kind == AST_STR_FLAGS ?
 						    "string value" :
 						    "integer or const");
@@ -803,11 +847,22 @@ int syz_parse(struct arena *a, const char *name, const char *text, size_t len,
 		}
 		int before = p.n_err;
 		p.depth = 0;
+		p.in_body = false;
 		struct ast_node *n = parse_node(&p);
 		if (!n) {
 			if (p.n_err == before)
 				perr(&p, &p.tpos, "out of memory");
 			skip_line(&p);
+			/* skip the rest of a broken struct up to its end */
+			while (p.in_body && p.tok != T_EOF) {
+				next(&p);
+				if (p.tok == T_PUNCT && p.tpos.col == 1 &&
+				    (p.punct[0] == '}' || p.punct[0] == ']')) {
+					skip_line(&p);
+					break;
+				}
+				skip_line(&p);
+			}
 			continue;
 		}
 		if (out->n_nodes == cap) {
@@ -818,7 +873,8 @@ int syz_parse(struct arena *a, const char *name, const char *text, size_t len,
 				break;
 			}
 			if (out->n_nodes)
-				memcpy(nv, out->nodes, out->n_nodes * sizeof(*nv));
+				memcpy(nv, out->nodes,
+				       out->n_nodes * sizeof(*nv));
 			out->nodes = nv;
 			cap = nc;
 		}

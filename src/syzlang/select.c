@@ -45,19 +45,42 @@ void syz_selection_free(struct syz_selection *s)
 	free(s);
 }
 
-/* First input resource of @c that no enabled call can create, or NULL. */
+/* First input resource of @c that no runnable call can create, or NULL. */
 static const struct syz_resource *missing_input(const struct syz_call *c,
-						const bool *enabled)
+						const bool *runnable)
 {
 	for (size_t i = 0; i < c->n_inputs; i++) {
 		const struct syz_resource *r = c->inputs[i];
 		bool ok = false;
 		for (size_t k = 0; k < r->n_ctors && !ok; k++)
-			ok = enabled[r->ctors[k].call->id];
+			ok = runnable[r->ctors[k].call->id];
 		if (!ok)
 			return r;
 	}
 	return NULL;
+}
+
+/*
+ * Least fixpoint: a call is runnable when every input resource has a
+ * runnable creator. (A call creating its own input, like
+ * DRM_IOCTL_PRIME_HANDLE_TO_FD, can't bootstrap itself.)
+ */
+static void closure(const struct syz_target *t, const bool *enabled,
+		    bool *runnable)
+{
+	bool changed = true;
+
+	memset(runnable, 0, t->n_calls * sizeof(*runnable));
+	while (changed) {
+		changed = false;
+		for (size_t i = 0; i < t->n_calls; i++) {
+			if (!enabled[i] || runnable[i] ||
+			    missing_input(t->calls[i], runnable))
+				continue;
+			runnable[i] = true;
+			changed = true;
+		}
+	}
 }
 
 static bool usable(const struct syz_call *c)
@@ -76,12 +99,15 @@ static const char *why_missing(struct arena *a, const struct syz_target *t,
 	buf_printf(&b, "no enabled syscall creates resource %s", r->name);
 	for (size_t k = 0; k < r->n_ctors; k++) {
 		const struct syz_call *c = r->ctors[k].call;
-		if (!r->ctors[k].precise || !usable(c))
+		bool self = false;
+		for (size_t j = 0; j < c->n_inputs; j++)
+			self |= c->inputs[j] == r;
+		if (!r->ctors[k].precise || !usable(c) || self)
 			continue;
 		total++;
 		if (shown < 4) {
-			buf_printf(&b, "%s%s", shown ? ", " : "; enable one of: ",
-				   c->name);
+			buf_printf(&b, "%s%s",
+				   shown ? ", " : "; enable one of: ", c->name);
 			shown++;
 		}
 	}
@@ -99,7 +125,7 @@ int syz_select(const struct syz_target *t, const struct syz_select_opts *o,
 {
 	struct syz_selection *s = calloc(1, sizeof(*s));
 	struct arena *a = calloc(1, sizeof(*a));
-	bool *explicit = NULL;
+	bool *explicit = NULL, *runnable = NULL;
 	int r = 0;
 	size_t n = t->n_calls;
 
@@ -124,7 +150,8 @@ int syz_select(const struct syz_target *t, const struct syz_select_opts *o,
 	for (size_t p = 0; p < o->n_enable; p++) {
 		size_t hits = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (syz_pattern_match(o->enable[p], t->calls[i]->name)) {
+			if (syz_pattern_match(o->enable[p],
+					      t->calls[i]->name)) {
 				s->enabled[i] = true;
 				if (!strcmp(o->enable[p], t->calls[i]->name))
 					explicit[i] = true;
@@ -147,7 +174,8 @@ int syz_select(const struct syz_target *t, const struct syz_select_opts *o,
 	for (size_t p = 0; p < o->n_disable; p++) {
 		size_t hits = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (!syz_pattern_match(o->disable[p], t->calls[i]->name))
+			if (!syz_pattern_match(o->disable[p],
+					       t->calls[i]->name))
 				continue;
 			hits++;
 			if (s->enabled[i]) {
@@ -181,46 +209,45 @@ int syz_select(const struct syz_target *t, const struct syz_select_opts *o,
 				       "full name)";
 		}
 	}
-	/* Transitive closure; with add_producers, pull in precise ctors. */
+	/* Transitive closure; with add_producers, pull in precise ctors
+	 * of missing resources until nothing changes. */
+	runnable = calloc(n + 1, sizeof(bool));
+	if (!runnable) {
+		r = -ENOMEM;
+		goto fail;
+	}
 	for (;;) {
-		bool changed = false;
+		bool added = false;
+		closure(t, s->enabled, runnable);
+		if (!o->add_producers)
+			break;
 		for (size_t i = 0; i < n; i++) {
-			const struct syz_call *c = t->calls[i];
-			if (!s->enabled[i])
+			if (!s->enabled[i] || runnable[i])
 				continue;
 			const struct syz_resource *m =
-				missing_input(c, s->enabled);
-			if (!m)
-				continue;
-			if (o->add_producers) {
-				bool added = false;
-				for (size_t k = 0; k < m->n_ctors; k++) {
-					const struct syz_call *p =
-						m->ctors[k].call;
-					if (!m->ctors[k].precise || !usable(p) ||
-					    p->attrs.snapshot ||
-					    s->reason[p->id] ==
-						    NULL /* enabled */)
-						continue;
-					if (strncmp(s->reason[p->id],
-						    "not matched", 11))
-						continue; /* user disabled it */
-					s->enabled[p->id] = true;
-					s->added[p->id] = true;
-					s->reason[p->id] = NULL;
-					added = true;
-				}
-				if (added) {
-					changed = true;
+				missing_input(t->calls[i], runnable);
+			for (size_t k = 0; m && k < m->n_ctors; k++) {
+				const struct syz_call *p = m->ctors[k].call;
+				if (!m->ctors[k].precise || !usable(p) ||
+				    p->attrs.snapshot || s->enabled[p->id] ||
+				    strncmp(s->reason[p->id], "not matched",
+					    11))
 					continue;
-				}
+				s->enabled[p->id] = true;
+				s->added[p->id] = true;
+				s->reason[p->id] = NULL;
+				added = true;
 			}
-			s->enabled[i] = false;
-			s->reason[i] = why_missing(a, t, m);
-			changed = true;
 		}
-		if (!changed)
+		if (!added)
 			break;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (s->enabled[i] && !runnable[i]) {
+			s->enabled[i] = false;
+			s->reason[i] = why_missing(
+				a, t, missing_input(t->calls[i], runnable));
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (s->enabled[i]) {
@@ -231,10 +258,12 @@ int syz_select(const struct syz_target *t, const struct syz_select_opts *o,
 		}
 	}
 	free(explicit);
+	free(runnable);
 	*out = s;
 	return 0;
 fail:
 	free(explicit);
+	free(runnable);
 	syz_selection_free(s);
 	return r ? r : -ENOMEM;
 }

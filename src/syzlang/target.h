@@ -80,6 +80,7 @@ enum syz_text_kind {
 	SYZ_TEXT_X86_64,
 	SYZ_TEXT_ARM64,
 	SYZ_TEXT_PPC64,
+	SYZ_TEXT_RISCV64,
 };
 
 enum syz_csum_kind {

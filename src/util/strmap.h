@@ -31,7 +31,7 @@ int strmap_add(struct strmap *m, const char *key, void *value, void **old);
 int strmap_set(struct strmap *m, const char *key, void *value);
 void strmap_free(struct strmap *m);
 
-#define strmap_foreach(m, e)                         \
+#define strmap_foreach(m, e)                                      \
 	for ((e) = (m)->v; (e) && (e) < (m)->v + (m)->cap; (e)++) \
 		if ((e)->key)
 
