@@ -308,7 +308,7 @@ static int run_and_check(struct fuzzer *f, const struct prog *p,
 	struct fuzz_exec_result res;
 	int err = run(f, p, 0, exec, ctx, &res);
 
-	if (!err)
+	if (!err && !f->o.no_feedback)
 		check_new_signal(f, p, &res, false);
 	return err;
 }
