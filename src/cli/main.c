@@ -10,6 +10,8 @@ static const struct cmd commands[] = {
 	  "build a fuzzing kernel (KCOV, KASAN, lockdep, DRM)" },
 	{ "syscalls", cmd_syscalls,
 	  "compile the descriptions, list the enabled syscalls" },
+	{ "consts", cmd_consts,
+	  "regenerate description .const files from UAPI headers" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
