@@ -8,6 +8,8 @@
 static const struct cmd commands[] = {
 	{ "kernel", cmd_kernel,
 	  "build a fuzzing kernel (KCOV, KASAN, lockdep, DRM)" },
+	{ "report", cmd_report,
+	  "parse a console log: crash title, type, symbolized report" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -397,40 +397,88 @@ static size_t cap_line(size_t len)
 
 /* ---- frames ---- */
 
-/* "^ *([<pc>] ){0,2}func[.+]": the function name of a frame line. */
-static bool frame_line(const char *s, size_t len, size_t *fo, size_t *fl)
+/* "[<ffffffff81234567>]" at @p: returns the position after it or 0. */
+static size_t skip_pc(const char *s, size_t len, size_t p)
 {
-	size_t p = 0;
-	while (p < len && s[p] == ' ')
-		p++;
-	for (int k = 0; k < 2 && p < len && s[p] == '['; k++) {
-		size_t q = p + 1;
-		if (q < len && s[q] == '<')
-			q++;
-		if (q + 1 < len && s[q] == '0' && s[q + 1] == 'x')
-			q += 2;
-		size_t h = q;
-		while (q < len && ((s[q] >= '0' && s[q] <= '9') ||
-				   (s[q] >= 'a' && s[q] <= 'f')))
-			q++;
-		if (q == h)
-			return false;
-		if (q < len && s[q] == '>')
-			q++;
-		if (q + 1 >= len || s[q] != ']' || s[q + 1] != ' ')
-			return false;
-		p = q + 2;
-	}
-	size_t b = p;
+	if (p >= len || s[p] != '[')
+		return 0;
+	size_t q = p + 1;
+	if (q < len && s[q] == '<')
+		q++;
+	if (q + 1 < len && s[q] == '0' && s[q + 1] == 'x')
+		q += 2;
+	size_t h = q;
+	while (q < len &&
+	       ((s[q] >= '0' && s[q] <= '9') || (s[q] >= 'a' && s[q] <= 'f')))
+		q++;
+	if (q == h)
+		return 0;
+	if (q < len && s[q] == '>')
+		q++;
+	if (q >= len || s[q] != ']')
+		return 0;
+	return q + 1;
+}
+
+static size_t skip_ident(const char *s, size_t len, size_t p, bool dots)
+{
 	while (p < len &&
 	       (s[p] == '_' || (s[p] >= 'a' && s[p] <= 'z') ||
-		(s[p] >= 'A' && s[p] <= 'Z') || (s[p] >= '0' && s[p] <= '9')))
+		(s[p] >= 'A' && s[p] <= 'Z') || (s[p] >= '0' && s[p] <= '9') ||
+		(dots && s[p] == '.')))
 		p++;
+	return p;
+}
+
+struct span {
+	size_t off, len;
+};
+
+/*
+ * Function names on a stack frame line: x86 "^ *([<pc>] ){0,2}func[.+]"
+ * (one name) or arm "[<pc>] (func) from [<pc>] (caller+" (two names).
+ * Returns how many were found.
+ */
+static int frame_line(const char *s, size_t len, struct span out[2])
+{
+	size_t p = 0, q;
+	while (p < len && s[p] == ' ')
+		p++;
+	size_t first = p;
+	/* arm */
+	q = skip_pc(s, len, p);
+	if (q && q + 1 < len && s[q] == ' ' && s[q + 1] == '(') {
+		size_t b = q + 2, e = skip_ident(s, len, b, true);
+		static const char from[] = ") from ";
+		if (e > b && len - e >= sizeof(from) - 1 &&
+		    !memcmp(s + e, from, sizeof(from) - 1)) {
+			size_t r = skip_pc(s, len, e + sizeof(from) - 1);
+			if (r && r + 1 < len && s[r] == ' ' &&
+			    s[r + 1] == '(') {
+				size_t b2 = r + 2,
+				       e2 = skip_ident(s, len, b2, false);
+				if (e2 > b2 && e2 < len &&
+				    (s[e2] == '.' || s[e2] == '+')) {
+					out[0] = (struct span){ b, e - b };
+					out[1] = (struct span){ b2, e2 - b2 };
+					return 2;
+				}
+			}
+		}
+	}
+	p = first;
+	for (int k = 0; k < 2; k++) {
+		q = skip_pc(s, len, p);
+		if (!q || q >= len || s[q] != ' ')
+			break;
+		p = q + 1;
+	}
+	size_t b = p;
+	p = skip_ident(s, len, p, false);
 	if (p == b || p >= len || (s[p] != '.' && s[p] != '+'))
-		return false;
-	*fo = b;
-	*fl = p - b;
-	return true;
+		return 0;
+	out[0] = (struct span){ b, p - b };
+	return 1;
 }
 
 struct frames {
@@ -618,9 +666,11 @@ static bool stack_impl(const struct text *t, size_t first, size_t col,
 				pi++;
 				break;
 			}
-			size_t fo, fl;
-			if (frame_line(s, len, &fo, &fl))
-				add_frame(f, st, s + fo, fl);
+			struct span fs[2];
+			int nf = frame_line(s, len, fs);
+			for (int k = 0; k < nf; k++)
+				if (add_frame(f, st, s + fs[k].off, fs[k].len))
+					break;
 		}
 	}
 	frames_clear(f);
@@ -858,17 +908,18 @@ static const char *check_corrupted(const char *title, const struct text *t,
 		long at = find_line(t, &pat.stack_starts[k], 0, 0, NULL, 0);
 		if (at < 0)
 			continue;
-		if (t->n - (size_t)at < 4)
+		if (t->n - (size_t)at + 1 < 4)
 			return "call trace is missed";
 		bool corrupted = true;
 		for (size_t i = (size_t)at + 1;
 		     i < t->n && i <= (size_t)at + 15; i++) {
 			const char *s = t->s + t->v[i].off;
-			size_t len = t->v[i].len, fo, fl;
+			size_t len = t->v[i].len;
+			struct span fs[2];
 			if (is_stack_start(s, len))
 				break;
 			if (contains(s, len, "(stack is not available)") ||
-			    frame_line(s, len, &fo, &fl)) {
+			    frame_line(s, len, fs)) {
 				corrupted = false;
 				has_stack = true;
 				break;
