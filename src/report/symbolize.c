@@ -310,11 +310,48 @@ static const char *keep(struct symbolizer *s, const char *str)
 	return d;
 }
 
-static const char *clean_path(struct symbolizer *s, const char *file)
+/* Lexically normalize an absolute path: "a/./b/../c" -> "a/c". */
+static void normalize(char *p)
+{
+	char *out = p, *seg = p;
+	while (*seg) {
+		char *end = strchr(seg, '/');
+		size_t l = end ? (size_t)(end - seg) : strlen(seg);
+		if ((l == 1 && seg[0] == '.') || l == 0) {
+			/* skip */
+		} else if (l == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (out > p && out[-1] != '/')
+				out--;
+			if (out > p)
+				out--;
+		} else {
+			if (out == p || out[-1] != '/')
+				*out++ = '/';
+			memmove(out, seg, l);
+			out += l;
+		}
+		seg += l + (end ? 1 : 0);
+		if (!end)
+			break;
+	}
+	if (out == p)
+		*out++ = '/';
+	*out = 0;
+}
+
+static const char *clean_path(struct symbolizer *s, const char *file,
+			      const char *comp_dir)
 {
 	if (!file)
 		return keep(s, "??");
-	const char *p = file;
+	char full[PATH_MAX];
+	if (file[0] != '/' && comp_dir)
+		snprintf(full, sizeof(full), "%s/%s", comp_dir, file);
+	else
+		snprintf(full, sizeof(full), "%s", file);
+	if (full[0] == '/')
+		normalize(full);
+	const char *p = full;
 	size_t l;
 	if (s->src && !strncmp(p, s->src, (l = strlen(s->src))))
 		p += l;
@@ -351,8 +388,13 @@ static int resolve(struct symbolizer *s, int bi, uint64_t pc,
 	Dwarf_Die *scopes = NULL;
 	int nscopes = cu ? dwarf_getscopes(cu, pc - bias, &scopes) : 0;
 	Dwarf_Files *files = NULL;
-	if (cu)
+	const char *comp_dir = NULL;
+	if (cu) {
+		Dwarf_Attribute cd;
 		dwarf_getsrcfiles(cu, &files, NULL);
+		if (dwarf_attr(cu, DW_AT_comp_dir, &cd))
+			comp_dir = dwarf_formstring(&cd);
+	}
 	const char *cur_file = file;
 	int cur_line = lineno;
 	bool done = false;
@@ -361,7 +403,8 @@ static int resolve(struct symbolizer *s, int bi, uint64_t pc,
 		if (tag == DW_TAG_inlined_subroutine) {
 			fr[k++] = (struct symbolizer_frame){
 				keep(s, die_name(&scopes[i])),
-				clean_path(s, cur_file), cur_line, true
+				clean_path(s, cur_file, comp_dir), cur_line,
+				true
 			};
 			Dwarf_Attribute attr;
 			Dwarf_Word v;
@@ -376,7 +419,8 @@ static int resolve(struct symbolizer *s, int bi, uint64_t pc,
 		} else if (tag == DW_TAG_subprogram) {
 			fr[k++] = (struct symbolizer_frame){
 				keep(s, die_name(&scopes[i])),
-				clean_path(s, cur_file), cur_line, false
+				clean_path(s, cur_file, comp_dir), cur_line,
+				false
 			};
 			done = true;
 			break;
@@ -389,9 +433,10 @@ static int resolve(struct symbolizer *s, int bi, uint64_t pc,
 			return -ENOENT;
 		}
 		const char *name = dwfl_module_addrname(b->mod, pc);
-		fr[k++] = (struct symbolizer_frame){ keep(s, name),
-						     clean_path(s, cur_file),
-						     cur_line, false };
+		fr[k++] = (struct symbolizer_frame){
+			keep(s, name), clean_path(s, cur_file, comp_dir),
+			cur_line, false
+		};
 	}
 	*out = fr;
 	*n = k;
