@@ -197,17 +197,26 @@ static int patterns(void)
 
 /* ---- small helpers ---- */
 
+/*
+ * Match @re against @len bytes at @s (cut at MAX_LINE). The bytes are
+ * copied so regexec always sees a NUL-terminated string.
+ */
 static bool rx_match(const regex_t *re, const char *s, size_t len,
 		     regmatch_t *m, size_t nm)
 {
-	regmatch_t tmp[1];
+	char tmp[MAX_LINE + 1];
+	regmatch_t one[1];
 	if (!m) {
-		m = tmp;
+		m = one;
 		nm = 1;
 	}
+	if (len > MAX_LINE)
+		len = MAX_LINE;
+	memcpy(tmp, s, len);
+	tmp[len] = 0;
 	m[0].rm_so = 0;
 	m[0].rm_eo = (regoff_t)len;
-	return regexec(re, s, nm, m, REG_STARTEND) == 0;
+	return regexec(re, tmp, nm, m, REG_STARTEND) == 0;
 }
 
 static bool contains(const char *s, size_t len, const char *needle)

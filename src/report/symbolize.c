@@ -559,6 +559,8 @@ static bool parse_hex(const char *l, size_t len, size_t *p, uint64_t *v)
 /* Find "func+0xoff/0xsize [module]" in a line, as syzkaller's regexp. */
 static bool parse_frame(const char *l, size_t len, struct frame_ref *f)
 {
+	if (!l || !len)
+		return false;
 	for (const char *x = l;
 	     (x = memmem(x, (size_t)(l + len - x), "+0x", 3)); x++) {
 		size_t plus = (size_t)(x - l), b = plus;
