@@ -10,6 +10,8 @@ static const struct cmd commands[] = {
 	  "build a fuzzing kernel (KCOV, KASAN, lockdep, DRM)" },
 	{ "consts", cmd_consts,
 	  "regenerate description .const files from UAPI headers" },
+	{ "report", cmd_report,
+	  "parse a console log: crash title, type, symbolized report" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
