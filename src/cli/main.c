@@ -12,6 +12,8 @@ static const struct cmd commands[] = {
 	  "compile the descriptions, list the enabled syscalls" },
 	{ "consts", cmd_consts,
 	  "regenerate description .const files from UAPI headers" },
+	{ "report", cmd_report,
+	  "parse a console log: crash title, type, symbolized report" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
