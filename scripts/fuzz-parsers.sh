@@ -19,6 +19,7 @@ shared=../shared
 
 declare -A seeds=(
 	[fuzz_report]="$shared/testdata/reports"
+	[fuzz_syzlang]="descriptions"
 )
 
 rc=0
