@@ -15,5 +15,6 @@ struct cmd {
 int cmd_kernel(int argc, char **argv);
 int cmd_consts(int argc, char **argv);
 int cmd_syscalls(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -12,6 +12,8 @@ static const struct cmd commands[] = {
 	  "regenerate description .const files from UAPI headers" },
 	{ "syscalls", cmd_syscalls,
 	  "compile the descriptions, list the enabled syscalls" },
+	{ "report", cmd_report,
+	  "parse a console log: crash title, type, symbolized report" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
