@@ -100,10 +100,11 @@ typedef void (*ast_err_fn)(void *ctx, const struct ast_pos *pos, bool warning,
 
 /*
  * Parse @len bytes of @text (need not be NUL-terminated). Nodes are
- * allocated in @a; errors are reported through @err (parsing recovers at
+ * allocated in @a, names and strings in @strs (they outlive the trees);
+ * errors are reported through @err (parsing recovers at
  * the next line). Returns the number of errors; *out is always set.
  */
-int syz_parse(struct arena *a, const char *name, const char *text, size_t len,
+int syz_parse(struct arena *a, struct arena *strs, const char *name, const char *text, size_t len,
 	      ast_err_fn err, void *ctx, struct ast_file *out);
 
 #endif

@@ -128,6 +128,14 @@ struct comp {
 	const struct ast_node *cur_call;
 };
 
+/* qsort that accepts an empty (NULL) array. */
+static void sort_(void *base, size_t n, size_t size,
+		  int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 /* ---- diagnostics ---- */
 
 int syz_diags_add(struct syz_diags *d, const char *file, int line, int col,
@@ -2662,7 +2670,7 @@ static int link_resources(struct comp *c, struct syz_target *t)
 		if (rs->r && vec_push(&all, rs->r))
 			return -ENOMEM;
 	}
-	qsort(all.v, all.n, sizeof(*all.v), cmp_res);
+	sort_(all.v, all.n, sizeof(*all.v), cmp_res);
 	/* descendants of each resource (proper) */
 	struct strmap desc = { 0 };
 	VEC(void *) lists = { 0 };
@@ -2760,11 +2768,11 @@ static int add_text(struct comp *c, const char *name, const char *text,
 		    size_t len)
 {
 	struct ast_file f;
-	char *nm = arena_strdup(&c->ast, name);
+	char *nm = arena_strdup(c->a, name);
 
 	if (!nm)
 		return -ENOMEM;
-	syz_parse(&c->ast, nm, text, len, parse_err_cb, c, &f);
+	syz_parse(&c->ast, c->a, nm, text, len, parse_err_cb, c, &f);
 	return vec_push(&c->files, f);
 }
 
@@ -2807,7 +2815,7 @@ static int add_dir(struct comp *c, const char *dir)
 		}
 	}
 	closedir(d);
-	qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	sort_(names.v, names.n, sizeof(*names.v), cmp_str);
 	for (size_t i = 0; i < names.n && !r; i++) {
 		char *path = path_join(dir, names.v[i]);
 		char *data = NULL;
@@ -2824,7 +2832,7 @@ static int add_dir(struct comp *c, const char *dir)
 			syz_diags_add(c->diags, path, 0, 0, false, msg);
 			c->n_errors++;
 		} else if (strstr(names.v[i], ".const")) {
-			char *nm = arena_strdup(&c->ast, path);
+			char *nm = arena_strdup(c->a, path);
 			r = nm ? load_consts(c, nm, data) : -ENOMEM;
 		} else {
 			r = add_text(c, path, data, len);
@@ -2840,7 +2848,7 @@ static int add_dir(struct comp *c, const char *dir)
 
 static const struct syz_type *const *finish_structs(struct comp *c, size_t *n)
 {
-	qsort(c->structs.v, c->structs.n, sizeof(*c->structs.v), cmp_type);
+	sort_(c->structs.v, c->structs.n, sizeof(*c->structs.v), cmp_type);
 	*n = c->structs.n;
 	return arena_memdup(c->a, c->structs.v,
 			    c->structs.n * sizeof(*c->structs.v));
@@ -2981,7 +2989,7 @@ int syz_target_load(const struct syz_load_opts *opts, struct syz_target **out,
 		finalize_type(&c, c.arrays.v[i], NULL);
 	if (c.n_errors)
 		goto failed;
-	qsort(c.calls.v, c.calls.n, sizeof(*c.calls.v), cmp_call);
+	sort_(c.calls.v, c.calls.n, sizeof(*c.calls.v), cmp_call);
 	for (size_t i = 0; i < c.calls.n; i++) {
 		struct syz_call *call = c.calls.v[i];
 		call->id = (int)i;
@@ -3007,7 +3015,7 @@ int syz_target_load(const struct syz_load_opts *opts, struct syz_target **out,
 				break;
 			}
 		}
-		qsort(cv.v, cv.n, sizeof(*cv.v), cmp_const);
+		sort_(cv.v, cv.n, sizeof(*cv.v), cmp_const);
 		t->consts = arena_memdup(c.a, cv.v, cv.n * sizeof(*cv.v));
 		t->n_consts = cv.n;
 		vec_free(&cv);

@@ -21,6 +21,7 @@ enum tok {
 
 struct parser {
 	struct arena *a;
+	struct arena *strs;
 	const char *name;
 	const char *s, *end;
 	const char *p; /* scan position */
@@ -225,7 +226,7 @@ static bool is_punct(struct parser *p, const char *s)
 
 static char *tok_str(struct parser *p)
 {
-	return arena_strndup(p->a, p->tbeg, p->tlen);
+	return arena_strndup(p->strs, p->tbeg, p->tlen);
 }
 
 /* Error "expected X, got Y" at the current token. */
@@ -367,7 +368,7 @@ static struct ast_type *parse_primary(struct parser *p, bool allow_args)
 		break;
 	case T_STRING:
 		t->kind = AT_STRING;
-		t->str = arena_strndup(p->a, p->tbeg + 1, p->tlen - 2);
+		t->str = arena_strndup(p->strs, p->tbeg + 1, p->tlen - 2);
 		t->str_len = p->tlen - 2;
 		break;
 	case T_HEXSTR: {
@@ -379,7 +380,7 @@ static struct ast_type *parse_primary(struct parser *p, bool allow_args)
 			perr(p, &p->tpos, "odd number of digits in hex string");
 			return NULL;
 		}
-		s = arena_alloc(p->a, n / 2 + 1);
+		s = arena_alloc(p->strs, n / 2 + 1);
 		if (!s)
 			return NULL;
 		for (size_t i = 0; i < n; i += 2) {
@@ -634,7 +635,7 @@ static const char *rest_of_line(struct parser *p)
 		e = p->tbeg + p->tlen;
 		next(p);
 	}
-	return arena_strndup(p->a, b, (size_t)(e - b));
+	return arena_strndup(p->strs, b, (size_t)(e - b));
 }
 
 static struct ast_node *parse_call(struct parser *p, struct ast_node *n)
@@ -821,11 +822,12 @@ static struct ast_node *parse_node(struct parser *p)
 	return NULL;
 }
 
-int syz_parse(struct arena *a, const char *name, const char *text, size_t len,
+int syz_parse(struct arena *a, struct arena *strs, const char *name, const char *text, size_t len,
 	      ast_err_fn err, void *ctx, struct ast_file *out)
 {
 	struct parser p = {
 		.a = a,
+		.strs = strs,
 		.name = name,
 		.s = text,
 		.end = text + len,
