@@ -14,5 +14,6 @@ struct cmd {
 
 int cmd_kernel(int argc, char **argv);
 int cmd_syscalls(int argc, char **argv);
+int cmd_prog(int argc, char **argv);
 
 #endif

@@ -10,6 +10,8 @@ static const struct cmd commands[] = {
 	  "build a fuzzing kernel (KCOV, KASAN, lockdep, DRM)" },
 	{ "syscalls", cmd_syscalls,
 	  "compile the descriptions, list the enabled syscalls" },
+	{ "prog", cmd_prog,
+	  "parse, generate, mutate, encode programs (syzkaller format)" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
