@@ -14,6 +14,8 @@ struct cmd {
 
 int cmd_kernel(int argc, char **argv);
 int cmd_syscalls(int argc, char **argv);
+int cmd_consts(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_prog(int argc, char **argv);
 
 #endif

@@ -10,6 +10,10 @@ static const struct cmd commands[] = {
 	  "build a fuzzing kernel (KCOV, KASAN, lockdep, DRM)" },
 	{ "syscalls", cmd_syscalls,
 	  "compile the descriptions, list the enabled syscalls" },
+	{ "consts", cmd_consts,
+	  "regenerate description .const files from UAPI headers" },
+	{ "report", cmd_report,
+	  "parse a console log: crash title, type, symbolized report" },
 	{ "prog", cmd_prog,
 	  "parse, generate, mutate, encode programs (syzkaller format)" },
 };

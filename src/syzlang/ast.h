@@ -104,7 +104,8 @@ typedef void (*ast_err_fn)(void *ctx, const struct ast_pos *pos, bool warning,
  * errors are reported through @err (parsing recovers at
  * the next line). Returns the number of errors; *out is always set.
  */
-int syz_parse(struct arena *a, struct arena *strs, const char *name, const char *text, size_t len,
-	      ast_err_fn err, void *ctx, struct ast_file *out);
+int syz_parse(struct arena *a, struct arena *strs, const char *name,
+	      const char *text, size_t len, ast_err_fn err, void *ctx,
+	      struct ast_file *out);
 
 #endif

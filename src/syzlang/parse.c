@@ -822,8 +822,9 @@ static struct ast_node *parse_node(struct parser *p)
 	return NULL;
 }
 
-int syz_parse(struct arena *a, struct arena *strs, const char *name, const char *text, size_t len,
-	      ast_err_fn err, void *ctx, struct ast_file *out)
+int syz_parse(struct arena *a, struct arena *strs, const char *name,
+	      const char *text, size_t len, ast_err_fn err, void *ctx,
+	      struct ast_file *out)
 {
 	struct parser p = {
 		.a = a,

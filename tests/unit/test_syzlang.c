@@ -14,6 +14,7 @@
 
 #include "syzlang/select.h"
 #include "syzlang/target.h"
+#include "util/fileio.h"
 #include "util/strmap.h"
 
 static const char *shared_dir;
@@ -541,5 +542,7 @@ int main(int argc, char **argv)
 	};
 
 	shared_dir = argc > 1 ? argv[1] : DRMFUZZ_SOURCE_ROOT "/../shared";
+	if (!path_is_dir(shared_dir)) /* a git worktree: ../../shared */
+		shared_dir = DRMFUZZ_SOURCE_ROOT "/../../shared";
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
