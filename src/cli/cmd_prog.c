@@ -15,10 +15,11 @@
 #include "util/datadir.h"
 #include "util/fileio.h"
 
-/* Without --enable or a config: the DRM calls and their producers. */
+/* With a syzkaller checkout and no --enable/config patterns: its DRM
+ * calls and their producers (else every call is enabled). */
 static const char *const drm_patterns[] = {
 	"ioctl$DRM_*", "openat$dri*", "syz_open_dev$dri*", "openat$drm*",
-	"ioctl$vgem*", "ioctl$VGEM_*", "ioctl$SYNC_*",
+	"*$drmf_*",
 };
 
 struct env {
@@ -50,7 +51,8 @@ static void prog_usage(FILE *f)
 		"                      enable/disable_syscalls)\n"
 		"  --syzkaller DIR     load DIR/sys/linux too\n"
 		"  --descriptions DIR  extra description directory (repeatable)\n"
-		"  --enable PAT        calls to generate (default: the DRM calls)\n"
+		"  --enable PAT        calls to generate (default: all; the DRM\n"
+		"                      calls with --syzkaller)\n"
 		"  --disable PAT       calls never to generate\n"
 		"  --non-strict        fix what can be fixed and report it\n"
 		"  -n N                programs to print (default 1)\n"
@@ -96,7 +98,7 @@ static int env_load(struct env *e, bool need_choice)
 	syz_diags_free(&diags);
 	if (err || !need_choice)
 		return err;
-	if (!e->en.n) {
+	if (!e->en.n && e->syzkaller) {
 		for (size_t i = 0;
 		     i < sizeof(drm_patterns) / sizeof(drm_patterns[0]); i++) {
 			bool any = false;
