@@ -14,6 +14,8 @@ static const struct cmd commands[] = {
 	  "compile the descriptions, list the enabled syscalls" },
 	{ "report", cmd_report,
 	  "parse a console log: crash title, type, symbolized report" },
+	{ "prog", cmd_prog,
+	  "parse, generate, mutate, encode programs (syzkaller format)" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
