@@ -439,17 +439,21 @@ static int do_triage(struct fuzzer *f, struct job *j, fuzz_exec_fn exec,
 		     void *ctx)
 {
 	struct sig_list stable = { j->sig, j->n_sig };
+	struct sig_list all = { NULL, 0 }; /* the call's signal in every run */
 	struct signal_set callsig = { 0 };
 	struct prog *min = NULL;
+	uint8_t prio = 0;
 	int err = 0, idx = j->call;
 
 	/* Deflake: the new signal must show up in every run. */
 	for (unsigned i = 0; i < f->o.triage_runs && stable.n; i++) {
 		struct fuzz_exec_result res;
+		const struct fuzz_call_result *cr;
 
 		err = run(f, j->p, 0, exec, ctx, &res);
 		if (err) {
 			j->n_sig = stable.n;
+			free(all.v);
 			return err;
 		}
 		if ((size_t)j->call >= res.n_calls ||
@@ -457,14 +461,23 @@ static int do_triage(struct fuzzer *f, struct job *j, fuzz_exec_fn exec,
 			stable.n = 0;
 			break;
 		}
-		intersect(&stable, &res.calls[j->call]);
-		if (i == 0)
-			for (size_t k = 0; k < res.calls[j->call].n_signal; k++)
-				signal_add(&callsig,
-					   res.calls[j->call].signal[k],
-					   call_prio(&res.calls[j->call]));
+		cr = &res.calls[j->call];
+		intersect(&stable, cr);
+		if (i > 0) {
+			intersect(&all, cr);
+			continue;
+		}
+		prio = call_prio(cr);
+		all.v = malloc((cr->n_signal + 1) * sizeof(*all.v));
+		if (!all.v)
+			return -ENOMEM;
+		memcpy(all.v, cr->signal, cr->n_signal * sizeof(*all.v));
+		all.n = cr->n_signal;
 	}
 	j->n_sig = stable.n;
+	for (size_t k = 0; k < all.n; k++)
+		signal_add(&callsig, all.v[k], prio);
+	free(all.v);
 	if (!stable.n) {
 		signal_free(&callsig);
 		return 0;

@@ -53,6 +53,7 @@ struct fuzzer_opts {
 	unsigned triage_runs; /* runs to deflake new signal; 0: 3 */
 	unsigned max_hints; /* hint mutants per call; 0: 256 */
 	size_t ncalls; /* program length target; 0: 10 */
+	bool no_feedback; /* baseline: generate only, keep no corpus */
 	/*
 	 * Called (with no fuzzer lock held) when a program enters the corpus,
 	 * with its canonical text and signal; @from_candidate is true for
