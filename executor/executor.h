@@ -16,10 +16,9 @@
  * message (fail() adds strerror(errno)) on stderr, which is the console
  * in a VM, then exit with WIRE_EXIT_FAIL.
  */
-__attribute__((noreturn, format(printf, 1, 2))) void fail(const char *fmt,
-							   ...);
+__attribute__((noreturn, format(printf, 1, 2))) void fail(const char *fmt, ...);
 __attribute__((noreturn, format(printf, 1, 2))) void failmsg(const char *fmt,
-							      ...);
+							     ...);
 
 /* Fill @h with what this machine offers (KCOV, KASAN, DRM nodes...). */
 void features_detect(struct wire_hello *h);

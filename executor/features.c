@@ -130,8 +130,8 @@ static int kasan_probe(struct wire_hello *h)
 	static char log[1 << 20];
 	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, sizeof(log));
 
-	if (n > 0 && memmem(log, (size_t)n, "KernelAddressSanitizer initialized",
-			    34))
+	if (n > 0 &&
+	    memmem(log, (size_t)n, "KernelAddressSanitizer initialized", 34))
 		return 1;
 	if (file_contains("/proc/kallsyms", " kasan_report\n"))
 		return 1;

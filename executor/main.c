@@ -16,7 +16,8 @@
 
 #include "executor.h"
 
-static void vfail(const char *fmt, va_list ap, int err)
+__attribute__((noreturn, format(printf, 1, 0))) static void
+vfail(const char *fmt, va_list ap, int err)
 {
 	char msg[512];
 
@@ -106,9 +107,10 @@ static int port_open(const char *name)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: drmfuzz-executor --port NAME | --stdio\n"
-			"Serves drmfuzz over a virtio-serial port or stdin/stdout "
-			"(protocol %d).\n",
+	fprintf(stderr,
+		"usage: drmfuzz-executor --port NAME | --stdio\n"
+		"Serves drmfuzz over a virtio-serial port or stdin/stdout "
+		"(protocol %d).\n",
 		WIRE_VERSION);
 }
 

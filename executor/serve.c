@@ -59,11 +59,13 @@ int serve_stream(int in, int out, char *err, size_t cap)
 		int e;
 
 		if (n < 0) {
-			snprintf(err, cap,
-				 n == -EBADMSG ? "bad frame magic from host" :
-				 n == -EMSGSIZE ?
-						 "oversized frame from host" :
-						 "host speaks another protocol version");
+			snprintf(
+				err, cap,
+				n == -EBADMSG ?
+					"bad frame magic from host" :
+				n == -EMSGSIZE ?
+					"oversized frame from host" :
+					"host speaks another protocol version");
 			return (int)n;
 		}
 		if (n == 0) {
@@ -78,8 +80,9 @@ int serve_stream(int in, int out, char *err, size_t cap)
 			if (got == 0) {
 				if (!have)
 					return 0;
-				snprintf(err, cap,
-					 "host closed the stream inside a frame");
+				snprintf(
+					err, cap,
+					"host closed the stream inside a frame");
 				return -EBADMSG;
 			}
 			have += (size_t)got;

@@ -29,7 +29,8 @@ enum wire_type {
 	WIRE_PONG = 3, /* executor -> host: same id and payload as the PING */
 	WIRE_EXEC = 4, /* host -> executor: run a program (next issue) */
 	WIRE_EXEC_REPLY = 5, /* executor -> host: its results */
-	WIRE_ERROR = 6, /* executor -> host: request @id refused; payload: str */
+	WIRE_ERROR =
+		6, /* executor -> host: request @id refused; payload: str */
 };
 
 /* Exit status of the executor after fail()/failmsg(): the host knows it. */
@@ -225,8 +226,7 @@ struct wire_rd {
 	int err;
 };
 
-static inline void wire_rd_init(struct wire_rd *r, const void *data,
-				size_t len)
+static inline void wire_rd_init(struct wire_rd *r, const void *data, size_t len)
 {
 	r->p = (const uint8_t *)data;
 	r->len = len;

@@ -13,5 +13,6 @@ struct cmd {
 };
 
 int cmd_kernel(int argc, char **argv);
+int cmd_vm(int argc, char **argv);
 
 #endif

@@ -8,6 +8,7 @@
 static const struct cmd commands[] = {
 	{ "kernel", cmd_kernel,
 	  "build a fuzzing kernel (KCOV, KASAN, lockdep, DRM)" },
+	{ "vm", cmd_vm, "boot a VM and check what it offers for fuzzing" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -65,10 +65,21 @@ static int pad4(struct buf *out)
 int vm_cpio_add(struct buf *out, const char *name, unsigned mode,
 		const void *data, size_t len, dev_t rdev)
 {
-	static unsigned long ino = 1;
+	/* The entry's offset: a unique inode number, and deterministic. */
 	unsigned long f[13] = {
-		ino++,	mode, 0, 0, S_ISDIR(mode) ? 2 : 1, 0, len, 0, 0,
-		major(rdev), minor(rdev), strlen(name) + 1, 0,
+		out->len + 1,
+		mode,
+		0,
+		0,
+		S_ISDIR(mode) ? 2 : 1,
+		0,
+		len,
+		0,
+		0,
+		major(rdev),
+		minor(rdev),
+		strlen(name) + 1,
+		0,
 	};
 	int err = buf_puts(out, "070701");
 
@@ -134,7 +145,7 @@ static int read_static(const char *path, const char *fix, char **data,
 
 int vm_initramfs(const char *executor, char **path)
 {
-	static const char *const dirs[] = { "bin", "dev", "proc", "sys",
+	static const char *const dirs[] = { "bin", "dev",  "proc", "sys",
 					    "tmp", "root", "etc" };
 	char *bb = NULL, *ex = NULL, *cache = NULL, *dir = NULL;
 	struct buf a = { 0 }, p = { 0 };
@@ -142,27 +153,33 @@ int vm_initramfs(const char *executor, char **path)
 	char hex[65];
 	int err;
 
-	err = read_static(BUSYBOX,
-			  "Install busybox-static (apt-get install busybox-static)",
-			  &bb, &bb_len);
+	err = read_static(
+		BUSYBOX,
+		"Install busybox-static (apt-get install busybox-static)", &bb,
+		&bb_len);
 	if (err)
 		goto out;
-	err = read_static(executor,
-			  "Rebuild drmfuzz (ninja -C build): drmfuzz-executor must be linked statically",
-			  &ex, &ex_len);
+	err = read_static(
+		executor,
+		"Rebuild drmfuzz (ninja -C build): drmfuzz-executor must be linked statically",
+		&ex, &ex_len);
 	if (err)
 		goto out;
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !err; i++)
 		err = vm_cpio_add(&a, dirs[i], S_IFDIR | 0755, NULL, 0, 0);
-	err = err ?: vm_cpio_add(&a, "dev/console", S_IFCHR | 0600, NULL, 0,
-				 makedev(5, 1));
-	err = err ?: vm_cpio_add(&a, "bin/busybox", S_IFREG | 0755, bb, bb_len,
-				 0);
+	err = err   ?:
+		      vm_cpio_add(&a, "dev/console", S_IFCHR | 0600, NULL, 0,
+				  makedev(5, 1));
+	err = err   ?:
+		      vm_cpio_add(&a, "bin/busybox", S_IFREG | 0755, bb, bb_len,
+				  0);
 	err = err ?: vm_cpio_add(&a, "bin/sh", S_IFLNK | 0777, "busybox", 7, 0);
-	err = err ?: vm_cpio_add(&a, "bin/drmfuzz-executor", S_IFREG | 0755,
-				 ex, ex_len, 0);
-	err = err ?: vm_cpio_add(&a, "init", S_IFREG | 0755, vm_init_script,
-				 strlen(vm_init_script), 0);
+	err = err   ?:
+		      vm_cpio_add(&a, "bin/drmfuzz-executor", S_IFREG | 0755,
+				  ex, ex_len, 0);
+	err = err   ?:
+		      vm_cpio_add(&a, "init", S_IFREG | 0755, vm_init_script,
+				  strlen(vm_init_script), 0);
 	err = err ?: vm_cpio_trailer(&a);
 	if (err)
 		goto out;

@@ -2,15 +2,20 @@
  * The QEMU backend: x86_64 guest booting our kernel and initramfs, the
  * console on QEMU's stdout (a pipe to us), the executor's transport on a
  * virtio-serial port bridged to an abstract UNIX socket we listen on.
- * Also the KVM probe that decides between KVM and TCG.
+ * Also the KVM probe that decides between KVM and TCG: on some hosts
+ * /dev/kvm exists and real-mode code runs, but a nested guest spins once
+ * the kernel switches to long mode, so the probe boots the kernel itself.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util/buf.h"
@@ -21,7 +26,6 @@
 
 #define QEMU_DEFAULT "qemu-system-x86_64"
 #define PORT_NAME "drmfuzz"
-#define PROBE_TIMEOUT_MS 4000
 
 /*
  * Fuzzing wants: the console on ttyS0 from the first message, any oops or
@@ -58,21 +62,21 @@ char **vm_qemu_argv(const struct vm_opts *o, const char *sock)
 	bool kvm = o->accel == VM_ACCEL_KVM;
 	int err = 0;
 
-#define ARG(s)                                             \
-	do {                                               \
-		char *dup_ = strdup(s);                    \
-		if (!dup_ || vec_push(&v, dup_)) {         \
-			free(dup_);                        \
-			err = -ENOMEM;                     \
-		}                                          \
+#define ARG(s)                                     \
+	do {                                       \
+		char *dup_ = strdup(s);            \
+		if (!dup_ || vec_push(&v, dup_)) { \
+			free(dup_);                \
+			err = -ENOMEM;             \
+		}                                  \
 	} while (0)
-#define ARGF(...)                                          \
-	do {                                               \
-		buf_reset(&b);                             \
-		if (buf_printf(&b, __VA_ARGS__))           \
-			err = -ENOMEM;                     \
-		else                                       \
-			ARG(b.data);                       \
+#define ARGF(...)                                \
+	do {                                     \
+		buf_reset(&b);                   \
+		if (buf_printf(&b, __VA_ARGS__)) \
+			err = -ENOMEM;           \
+		else                             \
+			ARG(b.data);             \
 	} while (0)
 
 	ARG(o->qemu ? o->qemu : QEMU_DEFAULT);
@@ -88,8 +92,10 @@ char **vm_qemu_argv(const struct vm_opts *o, const char *sock)
 	ARGF("%d", o->mem > 0 ? o->mem : 2048);
 	ARG("-kernel");
 	ARG(o->kernel);
-	ARG("-initrd");
-	ARG(o->initrd);
+	if (o->initrd) {
+		ARG("-initrd");
+		ARG(o->initrd);
+	}
 	ARG("-append");
 	buf_reset(&b);
 	if (vm_kernel_cmdline(o, &b))
@@ -107,12 +113,15 @@ char **vm_qemu_argv(const struct vm_opts *o, const char *sock)
 	ARG("virtio-rng-pci");
 	ARG("-device");
 	ARG("virtio-gpu-pci");
-	ARG("-device");
-	ARG("virtio-serial-pci");
-	ARG("-chardev");
-	ARGF("socket,id=transport,path=%s,abstract=on,server=off", sock);
-	ARG("-device");
-	ARG("virtserialport,chardev=transport,name=" PORT_NAME);
+	if (sock) {
+		ARG("-device");
+		ARG("virtio-serial-pci");
+		ARG("-chardev");
+		ARGF("socket,id=transport,path=%s,abstract=on,server=off",
+		     sock);
+		ARG("-device");
+		ARG("virtserialport,chardev=transport,name=" PORT_NAME);
+	}
 	if (o->qemu_args) {
 		char *copy = strdup(o->qemu_args), *save = NULL;
 
@@ -137,119 +146,133 @@ char **vm_qemu_argv(const struct vm_opts *o, const char *sock)
 	return v.v;
 }
 
-void vm_probe_bios(unsigned char img[VM_PROBE_BIOS_SIZE])
+bool vm_kvm_probe_verdict(const char *out, double elapsed, bool exited,
+			  int exit_code, char *why, size_t cap)
 {
-	/*
-	 * At the reset vector (F000:FFF0, the image's last 16 bytes):
-	 *   mov dx, 0x3f8; mov al, 'K'; out dx, al   -- serial port
-	 *   mov dx, 0xf4;  out dx, al                -- isa-debug-exit
-	 *   hlt
-	 * QEMU then exits with status ('K' << 1) | 1 = 151.
-	 */
-	static const unsigned char code[] = { 0xba, 0xf8, 0x03, 0xb0,
-					      'K',  0xee, 0xba, 0xf4,
-					      0x00, 0xee, 0xf4 };
+	const char *line;
+	char last[160] = "";
 
-	memset(img, 0xf4, VM_PROBE_BIOS_SIZE); /* hlt */
-	memcpy(img + VM_PROBE_BIOS_SIZE - 16, code, sizeof(code));
-}
-
-bool vm_kvm_probe_verdict(int err, int exit_code, const char *out,
-			  int timeout_ms, char *why, size_t cap)
-{
-	bool printed = out && strchr(out, 'K');
-
-	if (err == -ETIMEDOUT) {
-		snprintf(why, cap,
-			 "KVM probe timed out after %d s (%s); using TCG (slow)",
-			 timeout_ms / 1000,
-			 printed ? "the guest ran but did not exit" :
-				   "the guest never ran: nested KVM hangs?");
-		return false;
-	}
-	if (err) {
-		snprintf(why, cap, "KVM probe could not start QEMU: %s; using TCG",
-			 strerror(-err));
-		return false;
-	}
-	if (exit_code == (('K' << 1) | 1) && printed) {
-		snprintf(why, cap, "KVM probe ran a guest: using KVM");
+	if (out && strstr(out, VM_PROBE_DONE)) {
+		snprintf(
+			why, cap,
+			"KVM probe: the kernel booted to init in %.1f s; using KVM",
+			elapsed);
 		return true;
 	}
-	{
-		char first[160] = "";
+	/* The last non-empty output line says where it stopped. */
+	line = out ? out + strlen(out) : NULL;
+	while (line && line > out && (line[-1] == '\n' || line[-1] == '\r'))
+		line--;
+	if (line) {
+		const char *end = line;
 
-		if (out) {
-			snprintf(first, sizeof(first), "%s", out);
-			first[strcspn(first, "\n")] = 0;
-		}
-		snprintf(why, cap,
-			 "KVM probe failed (QEMU exit status %d%s%s); using TCG (slow)",
-			 exit_code, *first ? ": " : "", first);
+		while (line > out && line[-1] != '\n')
+			line--;
+		snprintf(last, sizeof(last), "%.*s", (int)(end - line), line);
+		last[strcspn(last, "\r")] = 0;
 	}
+	if (exited)
+		snprintf(
+			why, cap,
+			"KVM probe: QEMU exited with status %d%s%s; using TCG (slow)",
+			exit_code, *last ? ": " : "", last);
+	else
+		snprintf(
+			why, cap,
+			"KVM probe timed out after %.0f s (%s%s%s); using TCG (slow)",
+			elapsed,
+			out && strstr(out, VM_PROBE_STARTED) ?
+				"the kernel started but did not reach init" :
+				"the kernel never started: nested KVM hangs?",
+			*last ? "; last output: " : "", last);
 	return false;
 }
 
-bool vm_kvm_probe(const char *qemu, int timeout_ms, char *why, size_t cap)
+bool vm_kvm_probe(const struct vm_opts *o, char *why, size_t cap)
 {
-	static unsigned char img[VM_PROBE_BIOS_SIZE];
-	char path[] = "/tmp/drmfuzz-probe-XXXXXX";
-	char *out = NULL;
-	int fd, code = 0, err;
-	bool ok;
+	struct spawn_opts so = SPAWN_OPTS_DEFAULT;
+	struct vm_opts po = *o;
+	struct buf out = { 0 };
+	double t0 = vm_now(), elapsed;
+	int pipefd[2], status = 0, err;
+	bool exited = false, ok;
+	char **argv;
+	pid_t pid;
 
 	if (access("/dev/kvm", R_OK | W_OK)) {
 		snprintf(why, cap, "/dev/kvm: %s; using TCG (slow)",
 			 strerror(errno));
 		return false;
 	}
-	fd = mkstemp(path);
-	if (fd < 0) {
-		snprintf(why, cap, "KVM probe: mkstemp: %s; using TCG",
-			 strerror(errno));
+	po.accel = VM_ACCEL_KVM;
+	po.initrd = NULL;
+	po.cmdline = "rdinit=/nonexistent";
+	po.mem = 512;
+	argv = vm_qemu_argv(&po, NULL);
+	if (!argv || pipe2(pipefd, O_CLOEXEC)) {
+		vm_argv_free(argv);
+		snprintf(why, cap, "KVM probe: %s; using TCG",
+			 strerror(ENOMEM));
 		return false;
 	}
-	vm_probe_bios(img);
-	err = fd_write_all(fd, img, sizeof(img));
-	close(fd);
-	if (!err) {
-		char *argv[] = { (char *)(qemu ? qemu : QEMU_DEFAULT),
-				 "-machine",
-				 "pc",
-				 "-accel",
-				 "kvm",
-				 "-nodefaults",
-				 "-display",
-				 "none",
-				 "-bios",
-				 path,
-				 "-serial",
-				 "stdio",
-				 "-device",
-				 "isa-debug-exit,iobase=0xf4,iosize=0x04",
-				 NULL };
-
-		err = spawn_capture(argv, timeout_ms, &out, &code);
+	so.stdout_fd = pipefd[1];
+	so.stderr_fd = -3;
+	so.new_pgrp = 1;
+	err = spawn_start(argv, &so, &pid);
+	close(pipefd[1]);
+	vm_argv_free(argv);
+	if (err) {
+		close(pipefd[0]);
+		snprintf(why, cap,
+			 "KVM probe: cannot start QEMU: %s; using TCG",
+			 strerror(-err));
+		return false;
 	}
-	unlink(path);
-	ok = vm_kvm_probe_verdict(err, code, out, timeout_ms, why, cap);
-	free(out);
+	/* Until the kernel reaches init, QEMU exits, or a deadline passes. */
+	for (;;) {
+		struct pollfd p = { pipefd[0], POLLIN, 0 };
+		bool started = out.data && strstr(out.data, VM_PROBE_STARTED);
+		double limit = started ? VM_PROBE_BOOT_S : VM_PROBE_START_S;
+		int ms = (int)((t0 + limit - vm_now()) * 1000);
+		ssize_t n;
+
+		if ((out.data && strstr(out.data, VM_PROBE_DONE)) || ms <= 0)
+			break;
+		if (poll(&p, 1, ms) <= 0)
+			continue;
+		if (buf_reserve(&out, 4096))
+			break;
+		n = read(pipefd[0], out.data + out.len, 4096);
+		if (n <= 0)
+			break;
+		out.len += (size_t)n;
+		out.data[out.len] = 0;
+	}
+	elapsed = vm_now() - t0;
+	close(pipefd[0]);
+	if (waitpid(pid, &status, WNOHANG) == pid) {
+		exited = true;
+	} else {
+		kill(-pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	ok = vm_kvm_probe_verdict(out.data, elapsed, exited,
+				  spawn_exit_code(status), why, cap);
+	buf_free(&out);
 	return ok;
 }
 
-enum vm_accel vm_accel_resolve(enum vm_accel want, const char *qemu)
+enum vm_accel vm_accel_resolve(const struct vm_opts *o)
 {
 	static int cached = -1; /* per process: -1 unknown, 0 TCG, 1 KVM */
-	char why[256];
+	char why[512];
 
-	if (want != VM_ACCEL_AUTO)
-		return want;
+	if (o->accel != VM_ACCEL_AUTO)
+		return o->accel;
 	if (cached < 0) {
-		double t0 = vm_now();
-
-		cached = vm_kvm_probe(qemu, PROBE_TIMEOUT_MS, why, sizeof(why));
+		cached = vm_kvm_probe(o, why, sizeof(why));
 		if (cached)
-			log_info("%s (%.1f s)", why, vm_now() - t0);
+			log_info("%s", why);
 		else
 			log_warn("%s", why);
 	}

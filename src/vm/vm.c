@@ -73,8 +73,7 @@ const char *vm_console_path(const struct vm *vm)
 	return vm->log_path;
 }
 
-int vm_start(const struct vm_ops *ops, const struct vm_opts *o,
-	     struct vm **out)
+int vm_start(const struct vm_ops *ops, const struct vm_opts *o, struct vm **out)
 {
 	struct vm_opts ro = *o;
 	struct vm *vm;
@@ -100,7 +99,7 @@ int vm_start(const struct vm_ops *ops, const struct vm_opts *o,
 		goto fail;
 	}
 	if (ops == &vm_qemu_ops)
-		ro.accel = vm_accel_resolve(o->accel, o->qemu);
+		ro.accel = vm_accel_resolve(o);
 	vm->accel = ro.accel;
 	vm->t_start = vm_now();
 	err = ops->start(vm, &ro);
@@ -236,8 +235,8 @@ static void quote_tail(struct vm *vm, struct buf *out)
 }
 
 /* Log one error: @what, the console's last lines, the log file. */
-__attribute__((format(printf, 2, 3))) static void
-report(struct vm *vm, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void report(struct vm *vm,
+							 const char *fmt, ...)
 {
 	struct buf msg = { 0 };
 	va_list ap;
@@ -324,18 +323,21 @@ static long wait_frame(struct vm *vm, double deadline, const char *what,
 		if (vm->console_fd < 0) {
 			reap(vm, true);
 			report(vm, "%s: the %s process %s before the handshake",
-			       what, vm->ops->name, how_exited(vm, how, sizeof(how)));
+			       what, vm->ops->name,
+			       how_exited(vm, how, sizeof(how)));
 			return -EPIPE;
 		}
 		ms = (int)((deadline - vm_now()) * 1000);
 		if (ms <= 0) {
-			report(vm, "%s: no answer from the executor within %.0f s",
+			report(vm,
+			       "%s: no answer from the executor within %.0f s",
 			       what, deadline - vm->t_start);
 			return -ETIMEDOUT;
 		}
 		p[np++] = (struct pollfd){ vm->console_fd, POLLIN, 0 };
 		if (vm->transport_fd >= 0)
-			p[np++] = (struct pollfd){ vm->transport_fd, POLLIN, 0 };
+			p[np++] =
+				(struct pollfd){ vm->transport_fd, POLLIN, 0 };
 		if (poll(p, np, ms) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -370,8 +372,13 @@ static long wait_frame(struct vm *vm, double deadline, const char *what,
 					reap(vm, false);
 					report(vm,
 					       "%s: the executor closed the connection%s%s",
-					       what, vm->exited ? "; the machine " : "",
-					       vm->exited ? how_exited(vm, how, sizeof(how)) : "");
+					       what,
+					       vm->exited ? "; the machine " :
+							    "",
+					       vm->exited ?
+						       how_exited(vm, how,
+								  sizeof(how)) :
+						       "");
 					return -EPIPE;
 				}
 				continue;
@@ -402,7 +409,8 @@ int vm_handshake(struct vm *vm, int timeout_ms, struct wire_hello *hello)
 	if (n < 0)
 		return (int)n;
 	if (hdr.type != WIRE_HELLO) {
-		report(vm, "VM boot: the executor sent message type %u, not HELLO",
+		report(vm,
+		       "VM boot: the executor sent message type %u, not HELLO",
 		       hdr.type);
 		return -EBADMSG;
 	}
@@ -465,11 +473,12 @@ int vm_ping(struct vm *vm, int timeout_ms, double *rtt_us)
 	double t0 = vm_now();
 	int err;
 
-	err = vm_request(vm, WIRE_PING, token, sizeof(token), timeout_ms,
-			 &type, &reply);
+	err = vm_request(vm, WIRE_PING, token, sizeof(token), timeout_ms, &type,
+			 &reply);
 	if (!err && (type != WIRE_PONG || reply.len != sizeof(token) ||
 		     memcmp(reply.data, token, sizeof(token)))) {
-		report(vm, "PING: the executor answered type %u with %zu bytes, not the PONG echo",
+		report(vm,
+		       "PING: the executor answered type %u with %zu bytes, not the PONG echo",
 		       type, reply.len);
 		err = -EBADMSG;
 	}

@@ -94,34 +94,36 @@ const char *vm_console_path(const struct vm *vm);
 void vm_free(struct vm *vm);
 
 /*
- * KVM probe: does QEMU with -accel kvm really run a guest? Starts a tiny
- * guest (16 bytes of real-mode code writing to the serial port and to
- * isa-debug-exit) and waits @timeout_ms. Returns true when it ran; *why
- * gets a one-line explanation either way.
+ * KVM probe: does QEMU with -accel kvm really run @o's kernel? Boots it
+ * with no initramfs and no root (it panics once booted) and watches the console: it must
+ * print VM_PROBE_STARTED within VM_PROBE_START_S seconds and VM_PROBE_DONE
+ * within VM_PROBE_BOOT_S. Returns true when it did; *why gets a one-line
+ * explanation either way.
  */
-bool vm_kvm_probe(const char *qemu, int timeout_ms, char *why, size_t cap);
+#define VM_PROBE_STARTED "Linux version"
+#define VM_PROBE_DONE "Unable to mount root fs"
+#define VM_PROBE_START_S 4.0
+#define VM_PROBE_BOOT_S 15.0
+bool vm_kvm_probe(const struct vm_opts *o, char *why, size_t cap);
 
 /*
- * The decision from one probe run: spawn_capture's @err (0, -ETIMEDOUT,
- * -ENOENT...), the exit code and the output. Pure, for tests.
+ * The decision from one probe run: console output, seconds it ran, and
+ * whether QEMU exited by itself (with @exit_code) or was stopped. Pure,
+ * for tests.
  */
-bool vm_kvm_probe_verdict(int err, int exit_code, const char *out,
-			  int timeout_ms, char *why, size_t cap);
-
-/* The probe's real-mode payload: a 64 KiB BIOS image. */
-#define VM_PROBE_BIOS_SIZE 65536
-void vm_probe_bios(unsigned char img[VM_PROBE_BIOS_SIZE]);
+bool vm_kvm_probe_verdict(const char *out, double elapsed, bool exited,
+			  int exit_code, char *why, size_t cap);
 
 /*
- * AUTO -> KVM or TCG, probing once per process (later calls reuse the
- * answer); logs the reason when falling back to TCG.
+ * o->accel AUTO -> KVM or TCG, probing once per process (later calls
+ * reuse the answer); logs the reason.
  */
-enum vm_accel vm_accel_resolve(enum vm_accel want, const char *qemu);
+enum vm_accel vm_accel_resolve(const struct vm_opts *o);
 
 /*
  * QEMU's argv for @o (accel resolved) with the transport socket @sock (an
- * abstract UNIX socket name). NULL-terminated; free with vm_argv_free.
- * NULL on ENOMEM.
+ * abstract UNIX socket name; NULL: no transport). o->initrd may be NULL.
+ * NULL-terminated; free with vm_argv_free. NULL on ENOMEM.
  */
 char **vm_qemu_argv(const struct vm_opts *o, const char *sock);
 void vm_argv_free(char **argv);
