@@ -86,6 +86,7 @@ static inline int exec_read_(struct exec_decoder *d, uint64_t *v,
 			     const char *what)
 {
 	uint64_t x = 0;
+	*v = 0;
 	for (unsigned shift = 0; shift < 64; shift += 7) {
 		if (d->p >= d->end)
 			return exec_decode_fail_(d, "truncated %s", what);
