@@ -583,13 +583,18 @@ void exec_program(const struct wire_exec *r, struct exec_shm *s)
 	int threaded = !!(r->flags & (WIRE_EXEC_THREADED | WIRE_EXEC_COLLIDE));
 	int rc, e;
 
+	static int enabled; /* KCOV in this thread, kept across runs */
+
 	req = r;
 	shm = s;
 	cover = (r->flags & WIRE_EXEC_COVER) ? COVER_PCS :
 		(r->flags & WIRE_EXEC_CMPS)  ? COVER_CMPS :
 					       COVER_NONE;
-	if (cover && !threaded && (e = kcov_enable(0, cover == COVER_CMPS)))
-		exec_child_fail("KCOV_ENABLE: %s", strerror(-e));
+	if (cover && !threaded && !enabled) {
+		if ((e = kcov_enable(0, cover == COVER_CMPS)))
+			exec_child_fail("KCOV_ENABLE: %s", strerror(-e));
+		enabled = 1;
+	}
 	if (exec_decode_init(&d, r->prog, r->prog_len))
 		exec_child_fail("%s", d.err);
 	while ((rc = exec_decode_next(&d, &in)) > 0) {

@@ -108,6 +108,7 @@ struct exec_shm_call {
 #define EXEC_SHM_ARENA_WORDS ((WIRE_MAX_PAYLOAD - (64U << 10)) / 8)
 
 struct exec_shm {
+	uint64_t bench_runs; /* WIRE_BENCH: programs run */
 	uint32_t arena_used; /* words handed out, atomic */
 	uint32_t failed; /* the child could not run: msg says why */
 	char msg[WIRE_EXEC_MSG_MAX];
@@ -121,6 +122,10 @@ struct exec_shm {
  * still blocked are left running (the caller exits).
  */
 void exec_program(const struct wire_exec *req, struct exec_shm *shm);
+
+/* WIRE_BENCH (run.c): the ceiling loop; appends a reply like exec_handle. */
+int exec_bench(uint32_t id, const uint8_t *payload, size_t len,
+	       struct wire_wr *w);
 
 /* The child's way out on an error: message into the shm, exit. */
 __attribute__((noreturn, format(printf, 1, 2))) void

@@ -295,3 +295,62 @@ int exec_handle(uint32_t id, const uint8_t *payload, size_t len,
 	}
 	return wire_frame_end(w);
 }
+
+int exec_bench(uint32_t id, const uint8_t *payload, size_t len,
+	       struct wire_wr *w)
+{
+	struct wire_exec req;
+	struct wire_rd r;
+	char err[200];
+	uint32_t ms;
+	uint64_t t0, t1;
+	int st = 0, pidfd;
+	pid_t pid;
+
+	if (!ready)
+		return refuse(id, w,
+			      "WIRE_BENCH: the executor has no data area");
+	wire_rd_init(&r, payload, len);
+	ms = wire_get_u32(&r);
+	if (r.err || !ms || ms > WIRE_BENCH_MAX_MS)
+		return refuse(id, w, "WIRE_BENCH: duration out of range");
+	if (wire_exec_decode(payload + 4, len - 4, &req, err, sizeof(err)))
+		return refuse(id, w, err);
+	if ((req.flags & (WIRE_EXEC_COVER | WIRE_EXEC_CMPS)) &&
+	    !kcov_available())
+		return refuse(id, w, "WIRE_BENCH: KCOV is not available");
+	req.flags &= WIRE_EXEC_COVER | WIRE_EXEC_CMPS; /* sequential */
+	if (validate(&req, err, sizeof(err)) < 0)
+		return refuse(id, w, err);
+	shm->bench_runs = 0;
+	t0 = now_ms();
+	pid = fork();
+	if (pid < 0)
+		return refuse(id, w, "WIRE_BENCH: fork failed");
+	if (pid == 0) {
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		nonfailing_install();
+		while (now_ms() - t0 < ms) {
+			shm->arena_used = 0;
+			exec_program(&req, shm);
+			shm->bench_runs++;
+		}
+		_exit(0);
+	}
+	setpgid(pid, pid);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (!wait_exit(pid, pidfd, (uint64_t)ms + req.prog_timeout_ms, &st)) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		wait_exit(pid, pidfd, 10000, &st);
+	}
+	t1 = now_ms();
+	if (pidfd >= 0)
+		close(pidfd);
+	reap_leftovers(pid);
+	wire_frame_begin(w, WIRE_BENCH_REPLY, id);
+	wire_put_u64(w, shm->bench_runs);
+	wire_put_u64(w, (t1 - t0) * 1000);
+	return wire_frame_end(w);
+}

@@ -39,6 +39,8 @@ int serve_handle(const struct wire_hdr *hdr, const uint8_t *payload,
 		break;
 	case WIRE_EXEC:
 		return exec_handle(hdr->id, payload, hdr->len, w);
+	case WIRE_BENCH:
+		return exec_bench(hdr->id, payload, hdr->len, w);
 	default:
 		snprintf(msg, sizeof(msg), "unsupported request type %u",
 			 (unsigned)hdr->type);

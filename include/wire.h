@@ -32,6 +32,8 @@ enum wire_type {
 	WIRE_EXEC_REPLY = 5, /* executor -> host: its results, see below */
 	WIRE_ERROR =
 		6, /* executor -> host: request @id refused; payload: str */
+	WIRE_BENCH = 7, /* host -> executor: the ceiling loop, see below */
+	WIRE_BENCH_REPLY = 8,
 };
 
 /* Exit status of the executor after fail()/failmsg(): the host knows it. */
@@ -493,6 +495,14 @@ static inline int wire_exec_decode(const void *data, size_t len,
  * is a constant, bits 1-2 = log2 of the size), without those against 0
  * and those between two kernel addresses.
  */
+/*
+ * WIRE_BENCH: the benchmark's ceiling. Payload: u32 duration_ms, then a
+ * WIRE_EXEC payload. One child (no sandbox) runs the program's calls over
+ * and over in one process with KCOV as asked, without forking or replying
+ * per run, for duration_ms. WIRE_BENCH_REPLY: u64 runs, u64 elapsed_us.
+ */
+#define WIRE_BENCH_MAX_MS 600000U
+
 enum wire_exec_status {
 	WIRE_EXEC_OK = 0, /* the program ran to its end */
 	WIRE_EXEC_CRASHED = 1, /* the program's process died of a signal */

@@ -14,5 +14,6 @@ struct cmd {
 
 int cmd_kernel(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 
 #endif

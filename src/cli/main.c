@@ -9,6 +9,8 @@ static const struct cmd commands[] = {
 	{ "kernel", cmd_kernel,
 	  "build a fuzzing kernel (KCOV, KASAN, lockdep, DRM)" },
 	{ "vm", cmd_vm, "boot a VM and check what it offers for fuzzing" },
+	{ "exec", cmd_exec,
+	  "run programs in a VM and print what each call did" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
