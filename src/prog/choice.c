@@ -55,8 +55,7 @@ static void type_uses(struct uses *u, const struct syz_type *t, int depth)
 		return;
 	switch (t->kind) {
 	case SYZ_T_RESOURCE:
-		for (size_t i = 0; t->res.desc && i < t->res.desc->n_kind;
-		     i++)
+		for (size_t i = 0; t->res.desc && i < t->res.desc->n_kind; i++)
 			note(u, t->res.desc->kind[i], 0,
 			     i + 1 == t->res.desc->n_kind ? 10 : 2);
 		return;
@@ -137,8 +136,7 @@ static int static_prios(struct prog_choice *ct)
 		for (size_t i = s; i < e; i++) {
 			for (size_t j = s; j < e; j++)
 				raw[(size_t)u.v[i].call * n +
-				    (size_t)u.v[j].call] +=
-					u.v[i].w * u.v[j].w;
+				    (size_t)u.v[j].call] += u.v[i].w * u.v[j].w;
 		}
 	}
 	free(u.v);
