@@ -390,7 +390,7 @@ static int splice(struct mut *m)
 	if (!m->n_corpus)
 		return 1;
 	src = m->corpus[prog_rand_n(m->r, m->n_corpus)];
-	if (!src->n_calls || src->target != m->p->target)
+	if (!src || !src->n_calls || src->target != m->p->target)
 		return 1;
 	map = prog_clone_map_new();
 	if (!map)
