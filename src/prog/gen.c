@@ -78,7 +78,7 @@ uint64_t prog_rand_int(struct prog_rand *r)
 		v = prog_rand_u64(r);
 	x = prog_rand_n(r, 100);
 	if (x < 5)
-		v = (uint64_t)(-(int64_t)v);
+		v = 0 - v;
 	else if (x < 8)
 		v <<= prog_rand_n(r, 63);
 	return v;

@@ -221,7 +221,7 @@ static bool number(struct parser *p, uint64_t *v)
 		perr(p, "expected hex digits after 0x");
 		return false;
 	}
-	*v = neg ? (uint64_t)(-(int64_t)x) : x;
+	*v = neg ? 0 - x : x;
 	return true;
 }
 
@@ -551,8 +551,10 @@ static bool data_literal(struct parser *p, struct buf *b, bool *compressed)
 			switch (c) {
 			case 'x':
 				h = hexval(peek(p));
-				l2 = h < 0 ? -1 : hexval(p->s[p->pos + 1]);
-				if (h < 0 || l2 < 0 || p->pos + 1 >= p->len) {
+				l2 = h < 0 || p->pos + 1 >= p->len ?
+					     -1 :
+					     hexval(p->s[p->pos + 1]);
+				if (h < 0 || l2 < 0) {
 					perr(p,
 					     "expected two hex digits after \\x");
 					return false;
@@ -728,14 +730,15 @@ static struct prog_arg *parse_array(struct parser *p, const struct syz_type *t,
 {
 	struct prog_arg *a;
 	VEC(struct prog_arg *) items = { 0 };
-	uint64_t max = t->array.is_range ? t->array.range_end : UINT64_MAX;
-	uint64_t fixed = t->array.is_range && t->array.range_begin ==
-						      t->array.range_end ?
-				 t->array.range_begin :
-				 0;
+	uint64_t max, fixed;
 	int l = p->line, c = col(p);
 	if (t->kind != SYZ_T_ARRAY)
 		return mismatch(p, t, dir);
+	max = t->array.is_range ? t->array.range_end : UINT64_MAX;
+	fixed = t->array.is_range &&
+				t->array.range_begin == t->array.range_end ?
+			t->array.range_begin :
+			0;
 	p->pos++; /* '[' */
 	skip_ws(p);
 	while (peek(p) != ']') {
