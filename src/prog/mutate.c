@@ -403,6 +403,7 @@ static int splice(struct mut *m)
 			prog_clone_map_free(map);
 			return -ENOMEM;
 		}
+		prog_assign_sizes(c); /* corpus lens may be off on purpose */
 	}
 	prog_clone_map_free(map);
 	while (m->p->n_calls > m->ncalls)
