@@ -17,6 +17,8 @@ static const struct cmd commands[] = {
 	{ "vm", cmd_vm, "boot a VM and check what it offers for fuzzing" },
 	{ "exec", cmd_exec,
 	  "run programs in a VM and print what each call did" },
+	{ "prog", cmd_prog,
+	  "parse, generate, mutate, encode programs (syzkaller format)" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
