@@ -20,6 +20,8 @@ shared=../shared
 declare -A seeds=(
 	[fuzz_report]="$shared/testdata/reports"
 	[fuzz_syzlang]="descriptions"
+	[fuzz_prog_parse]="fuzz/corpus/prog_parse"
+	[fuzz_exec_decode]="fuzz/corpus/exec_decode"
 )
 
 rc=0

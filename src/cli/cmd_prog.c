@@ -18,8 +18,8 @@
 /* With a syzkaller checkout and no --enable/config patterns: its DRM
  * calls and their producers (else every call is enabled). */
 static const char *const drm_patterns[] = {
-	"ioctl$DRM_*", "openat$dri*", "syz_open_dev$dri*", "openat$drm*",
-	"*$drmf_*",
+	"ioctl$DRM_*", "openat$dri*", "syz_open_dev$dri*",
+	"openat$drm*", "*$drmf_*",
 };
 
 struct env {
@@ -208,7 +208,8 @@ static int do_gen(struct env *e)
 		struct prog *p;
 		int rc = prog_generate(e->t, e->ct, &r, e->ncalls, &p);
 		if (rc) {
-			fprintf(stderr, "drmfuzz prog gen: %s\n", strerror(-rc));
+			fprintf(stderr, "drmfuzz prog gen: %s\n",
+				strerror(-rc));
 			return 2;
 		}
 		if (e->n > 1)
@@ -334,7 +335,8 @@ int cmd_prog(int argc, char **argv)
 		case 'C': {
 			uint64_t v;
 			if (!parse_u64(optarg, &v) ||
-			    (c != 'S' && (v == 0 || v > PROG_MAX_CALLS * 1000))) {
+			    (c != 'S' &&
+			     (v == 0 || v > PROG_MAX_CALLS * 1000))) {
 				fprintf(stderr,
 					"drmfuzz prog: bad number '%s'\n",
 					optarg);

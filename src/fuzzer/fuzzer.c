@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/hash.h"
 #include "util/log.h"
 
 enum job_kind {
@@ -36,6 +37,7 @@ struct fuzzer {
 	struct prog_choice *ct;
 	VEC(struct prog *) corpus;
 	struct signal_set corpus_signal;
+	struct signal_set hashes; /* of corpus program texts */
 	struct signal_set max_signal;
 	struct signal_set coverage;
 	VEC(struct job *) q[N_QUEUES];
@@ -97,6 +99,7 @@ void fuzzer_free(struct fuzzer *f)
 	}
 	prog_choice_free(f->ct);
 	signal_free(&f->corpus_signal);
+	signal_free(&f->hashes);
 	signal_free(&f->max_signal);
 	signal_free(&f->coverage);
 	pthread_mutex_destroy(&f->lock);
@@ -387,26 +390,33 @@ static void add_to_corpus(struct fuzzer *f, struct prog *p,
 {
 	char *text = prog_print(p);
 	struct job *smash = NULL;
-	int added = 0;
+	uint64_t th;
+	int added = 0, dup;
 
 	if (!text) {
 		prog_free(p);
 		return;
 	}
+	th = hash_xxh64(text, strlen(text), 0);
 	pthread_mutex_lock(&f->lock);
 	signal_merge(&f->corpus_signal, sig);
 	signal_merge(&f->max_signal, sig);
-	prog_choice_add_corpus(f->ct, p);
-	added = vec_push(&f->corpus, p) == 0;
-	pthread_mutex_unlock(&f->lock);
-	if (!added) {
-		prog_free(p);
-		free(text);
-		return;
+	/* Triage of several calls often minimises to the same program:
+	 * keep one copy; its signal is the union. */
+	dup = signal_get(&f->hashes, (uint32_t)(th ^ (th >> 32)), NULL);
+	if (!dup &&
+	    signal_add(&f->hashes, (uint32_t)(th ^ (th >> 32)), 0) >= 0) {
+		prog_choice_add_corpus(f->ct, p);
+		added = vec_push(&f->corpus, p) == 0;
 	}
-	if (f->o.on_new_input)
+	pthread_mutex_unlock(&f->lock);
+	if (f->o.on_new_input && (added || dup))
 		f->o.on_new_input(f->o.hook_ctx, text, sig, from_candidate);
 	free(text);
+	if (!added) {
+		prog_free(p);
+		return;
+	}
 	if (from_candidate)
 		return;
 	smash = calloc(1, sizeof(*smash));

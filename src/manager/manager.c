@@ -359,7 +359,7 @@ static int load_one(const struct corpus_entry *e, void *arg)
 }
 
 /* Seed programs shipped with the descriptions start a new corpus. */
-static void load_seeds(struct manager *m, struct load_ctx *l)
+static void load_seeds(struct load_ctx *l)
 {
 	char *dir = datadir_path("descriptions/seeds");
 	struct dirent *de;
@@ -404,7 +404,7 @@ static int load_corpus(struct manager *m)
 	if (err < 0)
 		return err;
 	if (!l.loaded && !l.skipped && !l.broken)
-		load_seeds(m, &l);
+		load_seeds(&l);
 	log_info(
 		"corpus: %zu programs to re-triage, %zu kept but skipped (calls not enabled), %zu unparsable",
 		l.loaded, l.skipped, l.broken);

@@ -55,8 +55,7 @@ static void type_uses(struct uses *u, const struct syz_type *t, int depth)
 		return;
 	switch (t->kind) {
 	case SYZ_T_RESOURCE:
-		for (size_t i = 0; t->res.desc && i < t->res.desc->n_kind;
-		     i++)
+		for (size_t i = 0; t->res.desc && i < t->res.desc->n_kind; i++)
 			note(u, t->res.desc->kind[i], 0,
 			     i + 1 == t->res.desc->n_kind ? 10 : 2);
 		return;
@@ -137,8 +136,7 @@ static int static_prios(struct prog_choice *ct)
 		for (size_t i = s; i < e; i++) {
 			for (size_t j = s; j < e; j++)
 				raw[(size_t)u.v[i].call * n +
-				    (size_t)u.v[j].call] +=
-					u.v[i].w * u.v[j].w;
+				    (size_t)u.v[j].call] += u.v[i].w * u.v[j].w;
 		}
 	}
 	free(u.v);
@@ -147,22 +145,26 @@ static int static_prios(struct prog_choice *ct)
 	return 0;
 }
 
-static void rebuild_cum(struct prog_choice *ct)
+/* Row @i of the final priority: static + scaled co-occurrence. */
+static void rebuild_row(struct prog_choice *ct, size_t i)
 {
 	size_t n = ct->n;
-	uint16_t *dyn = malloc((n * n + 1) * sizeof(*dyn));
-	if (dyn)
-		scale_rows(ct->dyn, dyn, n);
-	for (size_t i = 0; i < n; i++) {
-		uint32_t sum = 0;
-		for (size_t j = 0; j < n; j++) {
-			sum += ct->stat[i * n + j];
-			if (dyn && ct->dyn[i * n + j])
-				sum += dyn[i * n + j];
-			ct->cum[i * n + j] = sum;
-		}
+	const uint32_t *dyn = ct->dyn + i * n;
+	uint32_t max = 0, sum = 0;
+	for (size_t j = 0; j < n; j++)
+		max = dyn[j] > max ? dyn[j] : max;
+	for (size_t j = 0; j < n; j++) {
+		sum += ct->stat[i * n + j];
+		if (dyn[j])
+			sum += (uint32_t)(10 + (uint64_t)990 * dyn[j] / max);
+		ct->cum[i * n + j] = sum;
 	}
-	free(dyn);
+}
+
+static void rebuild_cum(struct prog_choice *ct)
+{
+	for (size_t i = 0; i < ct->n; i++)
+		rebuild_row(ct, i);
 }
 
 static bool generatable(const struct syz_call *c)
@@ -225,8 +227,9 @@ void prog_choice_add_corpus(struct prog_choice *ct, const struct prog *p)
 			if (b >= 0 && i != j)
 				ct->dyn[(size_t)a * n + (size_t)b]++;
 		}
+		if (a >= 0)
+			rebuild_row(ct, (size_t)a);
 	}
-	rebuild_cum(ct);
 }
 
 bool prog_choice_enabled(const struct prog_choice *ct, int call_id)

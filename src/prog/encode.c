@@ -147,11 +147,10 @@ static void copyin(struct enc *e, const struct prog_arg *a, uint64_t addr)
 		if (a->kind == PROG_ARG_RESULT && a->dir != SYZ_DIR_IN &&
 		    a->used) {
 			uint64_t size = t->size;
-			struct copyout co = { res_define(e, a), addr,
-					      size == 1 || size == 2 ||
-							      size == 4 ?
-						      size :
-						      8 };
+			struct copyout co = {
+				res_define(e, a), addr,
+				size == 1 || size == 2 || size == 4 ? size : 8
+			};
 			if (vec_push(&e->copyouts, co))
 				e->err = -ENOMEM;
 		}
@@ -313,8 +312,7 @@ static void dump_arg(struct buf *b, const struct exec_arg *a)
 	}
 }
 
-char *prog_exec_dump(const uint8_t *data, size_t len, char *err,
-		     size_t err_len)
+char *prog_exec_dump(const uint8_t *data, size_t len, char *err, size_t err_len)
 {
 	struct exec_decoder d;
 	struct buf b = { 0 };
@@ -326,8 +324,9 @@ char *prog_exec_dump(const uint8_t *data, size_t len, char *err,
 	}
 	if (exec_decode_init(&d, data, len) < 0)
 		goto fail;
-	buf_printf(&b, "exec v%u: %" PRIu64 " calls, %" PRIu64
-		       " results, data %" PRIu64 " bytes, %zu bytes encoded\n",
+	buf_printf(&b,
+		   "exec v%u: %" PRIu64 " calls, %" PRIu64
+		   " results, data %" PRIu64 " bytes, %zu bytes encoded\n",
 		   EXEC_VERSION, d.n_calls, d.n_results, d.data_size, len);
 	while ((rc = exec_decode_next(&d, in)) > 0) {
 		if (in->op == EXEC_OP_COPYIN) {
@@ -335,13 +334,15 @@ char *prog_exec_dump(const uint8_t *data, size_t len, char *err,
 				   in->addr);
 			dump_arg(&b, &in->arg);
 		} else if (in->op == EXEC_OP_COPYOUT) {
-			buf_printf(&b, "  copyout r%" PRIu64 " = data+0x%" PRIx64
-				       " [%" PRIu64 "]",
+			buf_printf(&b,
+				   "  copyout r%" PRIu64 " = data+0x%" PRIx64
+				   " [%" PRIu64 "]",
 				   in->index, in->addr, in->size);
 		} else {
-			const char *pn = in->call_kind == EXEC_CALL_PSEUDO ?
-						 exec_pseudo_name((uint32_t)in->nr) :
-						 NULL;
+			const char *pn =
+				in->call_kind == EXEC_CALL_PSEUDO ?
+					exec_pseudo_name((uint32_t)in->nr) :
+					NULL;
 			if (pn)
 				buf_printf(&b, "call %s(", pn);
 			else
@@ -355,7 +356,8 @@ char *prog_exec_dump(const uint8_t *data, size_t len, char *err,
 			if (in->has_copyout)
 				buf_printf(&b, " -> r%" PRIu64, in->copyout);
 			if (in->fail_nth >= 0)
-				buf_printf(&b, " fail_nth %" PRId64, in->fail_nth);
+				buf_printf(&b, " fail_nth %" PRId64,
+					   in->fail_nth);
 			if (in->flags & EXEC_CALL_ASYNC)
 				buf_puts(&b, " async");
 			if (in->rerun)

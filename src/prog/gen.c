@@ -57,8 +57,8 @@ static const uint64_t special_ints[] = {
 
 uint64_t prog_special_int(struct prog_rand *r)
 {
-	return special_ints[prog_rand_n(
-		r, sizeof(special_ints) / sizeof(special_ints[0]))];
+	return special_ints[prog_rand_n(r, sizeof(special_ints) /
+						   sizeof(special_ints[0]))];
 }
 
 uint64_t prog_rand_int(struct prog_rand *r)
@@ -78,7 +78,7 @@ uint64_t prog_rand_int(struct prog_rand *r)
 		v = prog_rand_u64(r);
 	x = prog_rand_n(r, 100);
 	if (x < 5)
-		v = (uint64_t)(-(int64_t)v);
+		v = 0 - v;
 	else if (x < 8)
 		v <<= prog_rand_n(r, 63);
 	return v;
@@ -123,8 +123,7 @@ uint64_t prog_rand_int_for(struct prog_rand *r, const struct syz_type *t,
 	case SYZ_T_FLAGS:
 		return prog_truncate(t, prog_rand_flags(r, t, old));
 	case SYZ_T_PROC:
-		return t->proc.per_proc ? prog_rand_n(r, t->proc.per_proc) :
-					  0;
+		return t->proc.per_proc ? prog_rand_n(r, t->proc.per_proc) : 0;
 	case SYZ_T_LEN:
 	case SYZ_T_CSUM:
 		return old;
@@ -235,8 +234,7 @@ struct prog_arg *prog_gen_data(struct prog_rand *r, const struct syz_type *t,
 	if (!a->d.data)
 		goto fail;
 	if (b.len)
-		memcpy(a->d.data, b.data,
-		       b.len < a->d.len ? b.len : a->d.len);
+		memcpy(a->d.data, b.data, b.len < a->d.len ? b.len : a->d.len);
 	buf_free(&b);
 	return a;
 fail:
@@ -302,8 +300,7 @@ static struct prog_arg *create_resource(struct gen_state *s,
 }
 
 static struct prog_arg *gen_resource(struct gen_state *s,
-				     const struct syz_type *t,
-				     enum syz_dir dir)
+				     const struct syz_type *t, enum syz_dir dir)
 {
 	struct prog_arg *a = prog_arg_new(PROG_ARG_RESULT, t, dir);
 	const struct syz_resource *d = t->res.desc;
@@ -324,8 +321,7 @@ static struct prog_arg *gen_resource(struct gen_state *s,
 /* ---- Args ---- */
 
 static struct prog_arg *gen_pointer(struct gen_state *s,
-				    const struct syz_type *t,
-				    enum syz_dir dir)
+				    const struct syz_type *t, enum syz_dir dir)
 {
 	struct prog_arg *a = prog_arg_new(PROG_ARG_POINTER, t, dir);
 	if (!a)
@@ -362,15 +358,14 @@ static struct prog_arg *gen_pointer(struct gen_state *s,
 	return a;
 }
 
-static struct prog_arg *gen_group(struct gen_state *s,
-				  const struct syz_type *t, enum syz_dir dir)
+static struct prog_arg *gen_group(struct gen_state *s, const struct syz_type *t,
+				  enum syz_dir dir)
 {
-	size_t n = t->kind == SYZ_T_STRUCT ? t->st.n_fields :
+	size_t n = t->kind == SYZ_T_STRUCT ?
+			   t->st.n_fields :
 		   s->depth > MAX_GEN_DEPTH ?
-					     (t->array.is_range ?
-						      t->array.range_begin :
-						      0) :
-					     prog_rand_array_len(s->r, t);
+			   (t->array.is_range ? t->array.range_begin : 0) :
+			   prog_rand_array_len(s->r, t);
 	struct prog_arg *a = prog_arg_new(PROG_ARG_GROUP, t, dir);
 	if (!a)
 		return NULL;
@@ -453,9 +448,9 @@ int prog_gen_call(struct gen_state *s, const struct syz_call *m)
 	if (!c)
 		return -ENOMEM;
 	for (size_t i = 0; i < m->n_args; i++) {
-		c->args[i] = prog_gen_arg(
-			s, m->args[i].type,
-			syz_field_dir(&m->args[i], SYZ_DIR_IN));
+		c->args[i] =
+			prog_gen_arg(s, m->args[i].type,
+				     syz_field_dir(&m->args[i], SYZ_DIR_IN));
 		if (!c->args[i])
 			goto fail;
 	}

@@ -183,7 +183,8 @@ int prog_hints(const struct prog *p, size_t call_idx,
 		if (hintable_int(a)) {
 			rp->n = 0;
 			shrink_expand(a->c.val,
-				      (unsigned)(prog_type_bits(a->type) + 7) / 8,
+				      (unsigned)(prog_type_bits(a->type) + 7) /
+					      8,
 				      cmps, n_cmps, rp);
 			for (size_t k = 0; k < rp->n; k++)
 				emit(&h, i, rp->v[k], 0, 0);

@@ -83,6 +83,12 @@ static bool simplify(struct prog *q, struct prog_arg *a, int step)
 			return false;
 		a->c.val = prog_type_default_val(t);
 		return true;
+	case PROG_ARG_RESULT:
+		if (a->dir != SYZ_DIR_IN || a->r.res || step ||
+		    a->r.val == prog_type_default_val(t))
+			return false;
+		a->r.val = prog_type_default_val(t);
+		return true;
 	case PROG_ARG_DATA:
 		if (!t->varlen || !a->d.len || a->d.compressed ||
 		    (t->buf.kind == SYZ_BUF_BLOB_RANGE &&

@@ -90,8 +90,7 @@ static bool mutable(const struct prog_arg *a)
 		return true;
 	case PROG_ARG_DATA:
 		return t->kind == SYZ_T_BUFFER &&
-		       (t->varlen || a->dir != SYZ_DIR_OUT) &&
-		       !a->d.compressed;
+		       (t->varlen || a->dir != SYZ_DIR_OUT) && !a->d.compressed;
 	case PROG_ARG_GROUP:
 		return t->kind == SYZ_T_ARRAY &&
 		       !(t->array.is_range &&
@@ -206,11 +205,17 @@ static int mutate_data(struct mut *m, struct prog_arg *a)
 	case 0: /* grow */
 		if (n < hi)
 			return resize_data(
-				a, n + 1 + prog_rand_n(r, (hi - n) < 16 ? hi - n : 16));
+				a,
+				n + 1 +
+					prog_rand_n(r, (hi - n) < 16 ? hi - n :
+								       16));
 		break;
 	case 1: /* shrink */
 		if (n > lo)
-			return resize_data(a, n - 1 - prog_rand_n(r, n - lo < 16 ? n - lo : 16));
+			return resize_data(
+				a, n - 1 -
+					   prog_rand_n(r, n - lo < 16 ? n - lo :
+									16));
 		break;
 	case 2: /* special integer at a random offset */
 		if (n) {
@@ -223,7 +228,8 @@ static int mutate_data(struct mut *m, struct prog_arg *a)
 		break;
 	case 3: /* random byte */
 		if (n) {
-			a->d.data[prog_rand_n(r, n)] = (uint8_t)prog_rand_u64(r);
+			a->d.data[prog_rand_n(r, n)] =
+				(uint8_t)prog_rand_u64(r);
 			return 0;
 		}
 		break;
@@ -242,8 +248,7 @@ static int mutate_data(struct mut *m, struct prog_arg *a)
 	return 0;
 }
 
-static int mutate_array(struct mut *m, struct gen_state *s,
-			struct prog_arg *a)
+static int mutate_array(struct mut *m, struct gen_state *s, struct prog_arg *a)
 {
 	const struct syz_type *t = a->type;
 	uint64_t n = prog_rand_array_len(m->r, t);
@@ -278,8 +283,8 @@ static int mutate_pointer(struct mut *m, struct gen_state *s,
 	    !prog_rand_one_of(m->r, 3)) {
 		/* retarget: a fresh place, or alias another pointer */
 		uint64_t next = prog_rand_n(m->r, PROG_DATA_SIZE / 64) * 64;
-		a->p.addr = prog_alloc_range(&next, prog_arg_size(a->p.res),
-					     64);
+		a->p.addr =
+			prog_alloc_range(&next, prog_arg_size(a->p.res), 64);
 		return 0;
 	}
 	b = prog_gen_arg(s, a->type, a->dir);
@@ -359,8 +364,8 @@ static int insert_call(struct mut *m)
 		return 1;
 	/* biased towards the end, as syzkaller does */
 	pos = n - (size_t)prog_rand_n(m->r, prog_rand_one_of(m->r, 2) ?
-						     (n < 3 ? n + 1 : 3) :
-						     n + 1);
+						    (n < 3 ? n + 1 : 3) :
+						    n + 1);
 	rc = prog_gen_insert(m->p, m->ct, m->r, pos);
 	if (rc == -ENOENT)
 		return 1;
@@ -385,7 +390,7 @@ static int splice(struct mut *m)
 	if (!m->n_corpus)
 		return 1;
 	src = m->corpus[prog_rand_n(m->r, m->n_corpus)];
-	if (!src->n_calls || src->target != m->p->target)
+	if (!src || !src->n_calls || src->target != m->p->target)
 		return 1;
 	map = prog_clone_map_new();
 	if (!map)
@@ -398,6 +403,7 @@ static int splice(struct mut *m)
 			prog_clone_map_free(map);
 			return -ENOMEM;
 		}
+		prog_assign_sizes(c); /* corpus lens may be off on purpose */
 	}
 	prog_clone_map_free(map);
 	while (m->p->n_calls > m->ncalls)
@@ -411,7 +417,8 @@ int prog_mutate(struct prog *p, const struct prog_choice *ct,
 		struct prog_rand *r, size_t ncalls, struct prog *const *corpus,
 		size_t n_corpus)
 {
-	struct mut m = { p, ct, r, ncalls ? ncalls : PROG_DEFAULT_NCALLS,
+	struct mut m = { p,	 ct,
+			 r,	 ncalls ? ncalls : PROG_DEFAULT_NCALLS,
 			 corpus, n_corpus };
 	int changed = 0, tries = 0;
 	do {
@@ -432,5 +439,8 @@ int prog_mutate(struct prog *p, const struct prog_choice *ct,
 		if (++tries > 1000)
 			break;
 	} while (!changed || (p->n_calls && !prog_rand_one_of(r, 3)));
+	/* producers may have pushed the program over its size */
+	while (p->n_calls > m.ncalls)
+		prog_remove_call(p, prog_rand_n(r, p->n_calls));
 	return 0;
 }

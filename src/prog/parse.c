@@ -64,7 +64,7 @@ static void diag_add(struct parser *p, int line, int c, bool error,
 
 /* An error at the current position. */
 __attribute__((format(printf, 2, 3))) static void perr(struct parser *p,
-						      const char *fmt, ...)
+						       const char *fmt, ...)
 {
 	va_list ap;
 	if (p->failed)
@@ -75,9 +75,8 @@ __attribute__((format(printf, 2, 3))) static void perr(struct parser *p,
 }
 
 /* A fix in non-strict mode, or an error in strict mode. */
-__attribute__((format(printf, 4, 5))) static void pfix(struct parser *p,
-						      int line, int c,
-						      const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void
+pfix(struct parser *p, int line, int c, const char *fmt, ...)
 {
 	va_list ap;
 	if (p->failed)
@@ -182,7 +181,7 @@ static bool number(struct parser *p, uint64_t *v)
 {
 	bool neg = false;
 	uint64_t x = 0, base = 10;
-	size_t start;
+	size_t start, first = p->pos;
 	char b[8];
 	if (peek(p) == '-') {
 		neg = true;
@@ -211,6 +210,7 @@ static bool number(struct parser *p, uint64_t *v)
 		if (d >= (int)base)
 			break;
 		if (x > (UINT64_MAX - (uint64_t)d) / base) {
+			p->pos = first;
 			perr(p, "number out of range");
 			return false;
 		}
@@ -221,7 +221,7 @@ static bool number(struct parser *p, uint64_t *v)
 		perr(p, "expected hex digits after 0x");
 		return false;
 	}
-	*v = neg ? (uint64_t)(-(int64_t)x) : x;
+	*v = neg ? 0 - x : x;
 	return true;
 }
 
@@ -294,7 +294,8 @@ static struct prog_arg *mismatch(struct parser *p, const struct syz_type *t,
 		return NULL;
 	}
 	skip_arg(p);
-	pfix(p, l, c, "replaced a value that is not %s (type %s) by its default",
+	pfix(p, l, c,
+	     "replaced a value that is not %s (type %s) by its default",
 	     kind_name(t), t->name);
 	return prog_arg_default(t, dir);
 }
@@ -314,9 +315,8 @@ static bool is_int_kind(const struct syz_type *t)
 	}
 }
 
-static struct prog_arg *parse_number_arg(struct parser *p,
-					 const struct syz_type *t,
-					 enum syz_dir dir)
+static struct prog_arg *
+parse_number_arg(struct parser *p, const struct syz_type *t, enum syz_dir dir)
 {
 	uint64_t v;
 	int l = p->line, c = col(p);
@@ -352,8 +352,7 @@ static struct prog_arg *parse_number_arg(struct parser *p,
 	return mismatch(p, t, dir);
 }
 
-static struct prog_arg *parse_result(struct parser *p,
-				     const struct syz_type *t,
+static struct prog_arg *parse_result(struct parser *p, const struct syz_type *t,
 				     enum syz_dir dir)
 {
 	uint64_t id;
@@ -374,7 +373,7 @@ static struct prog_arg *parse_result(struct parser *p,
 		pfix(p, l, c, "r%llu is not defined before its use",
 		     (unsigned long long)id);
 	else if (!prog_resource_compatible_loose(t->res.desc,
-					       src->type->res.desc))
+						 src->type->res.desc))
 		pfix(p, l, c, "r%llu is a %s, expected a %s",
 		     (unsigned long long)id, src->type->name, t->name);
 	else
@@ -395,9 +394,8 @@ fail:
 	return NULL;
 }
 
-static struct prog_arg *parse_inner_result(struct parser *p,
-					   const struct syz_type *t,
-					   enum syz_dir dir)
+static struct prog_arg *
+parse_inner_result(struct parser *p, const struct syz_type *t, enum syz_dir dir)
 {
 	uint64_t id;
 	struct prog_arg *a;
@@ -422,9 +420,8 @@ static struct prog_arg *parse_inner_result(struct parser *p,
 	return a;
 }
 
-static struct prog_arg *parse_pointer(struct parser *p,
-				      const struct syz_type *t,
-				      enum syz_dir dir)
+static struct prog_arg *
+parse_pointer(struct parser *p, const struct syz_type *t, enum syz_dir dir)
 {
 	uint64_t addr = PROG_ADDR_AUTO, size = 0;
 	int l = p->line, c = col(p);
@@ -554,9 +551,12 @@ static bool data_literal(struct parser *p, struct buf *b, bool *compressed)
 			switch (c) {
 			case 'x':
 				h = hexval(peek(p));
-				l2 = h < 0 ? -1 : hexval(p->s[p->pos + 1]);
-				if (h < 0 || l2 < 0 || p->pos + 1 >= p->len) {
-					perr(p, "expected two hex digits after \\x");
+				l2 = h < 0 || p->pos + 1 >= p->len ?
+					     -1 :
+					     hexval(p->s[p->pos + 1]);
+				if (h < 0 || l2 < 0) {
+					perr(p,
+					     "expected two hex digits after \\x");
 					return false;
 				}
 				p->pos += 2;
@@ -591,7 +591,7 @@ static bool data_literal(struct parser *p, struct buf *b, bool *compressed)
 			case '"':
 				break;
 			default:
-				p->pos--;
+				p->pos -= 2;
 				perr(p, "unknown escape");
 				return false;
 			}
@@ -730,14 +730,15 @@ static struct prog_arg *parse_array(struct parser *p, const struct syz_type *t,
 {
 	struct prog_arg *a;
 	VEC(struct prog_arg *) items = { 0 };
-	uint64_t max = t->array.is_range ? t->array.range_end : UINT64_MAX;
-	uint64_t fixed = t->array.is_range && t->array.range_begin ==
-							      t->array.range_end ?
-				 t->array.range_begin :
-				 0;
+	uint64_t max, fixed;
 	int l = p->line, c = col(p);
 	if (t->kind != SYZ_T_ARRAY)
 		return mismatch(p, t, dir);
+	max = t->array.is_range ? t->array.range_end : UINT64_MAX;
+	fixed = t->array.is_range &&
+				t->array.range_begin == t->array.range_end ?
+			t->array.range_begin :
+			0;
 	p->pos++; /* '[' */
 	skip_ws(p);
 	while (peek(p) != ']') {
@@ -843,9 +844,8 @@ static bool byte_array(const struct syz_type *t)
 	return is_int_kind(e) && e->size == 1 && !e->i.bitfield_len;
 }
 
-static struct prog_arg *parse_byte_array(struct parser *p,
-					 const struct syz_type *t,
-					 enum syz_dir dir)
+static struct prog_arg *
+parse_byte_array(struct parser *p, const struct syz_type *t, enum syz_dir dir)
 {
 	struct buf b = { 0 };
 	bool compressed;
@@ -971,7 +971,8 @@ static bool parse_props(struct parser *p, struct prog_call *call)
 		skip_ws(p);
 		c = col(p);
 		if (!ident(p, name, sizeof(name))) {
-			perr(p, "expected a call property (fail_nth, async, rerun)");
+			perr(p,
+			     "expected a call property (fail_nth, async, rerun)");
 			return false;
 		}
 		skip_ws(p);
@@ -982,14 +983,13 @@ static bool parse_props(struct parser *p, struct prog_call *call)
 				return false;
 		}
 		if (!strcmp(name, "fail_nth"))
-			call->props.fail_nth = (int)(v > 0x7fffffff ?
-							     0x7fffffff :
-							     v);
+			call->props.fail_nth =
+				(int)(v > 0x7fffffff ? 0x7fffffff : v);
 		else if (!strcmp(name, "async"))
 			call->props.async = true;
 		else if (!strcmp(name, "rerun"))
-			call->props.rerun = (int)(v > 0x7fffffff ? 0x7fffffff :
-								   v);
+			call->props.rerun =
+				(int)(v > 0x7fffffff ? 0x7fffffff : v);
 		else
 			pfix(p, p->line, c, "unknown call property '%s'", name);
 		if (p->failed)
@@ -1015,7 +1015,8 @@ static void fix_sizes(struct parser *p, struct prog_call *c)
 			e->arg->c.val = e->val; /* kept as written */
 			continue;
 		}
-		pfix(p, e->line, e->col, "length %s fixed from 0x%llx to 0x%llx",
+		pfix(p, e->line, e->col,
+		     "length %s fixed from 0x%llx to 0x%llx",
 		     e->arg->type->name, (unsigned long long)e->val,
 		     (unsigned long long)e->arg->c.val);
 	}
@@ -1078,15 +1079,16 @@ static struct prog_call *parse_call(struct parser *p, char **comment)
 			goto fail;
 		skip_ws(p);
 		if (i >= m->n_args) {
-			pfix(p, p->line, col(p), "too many arguments for %s (%zu)",
-			     name, m->n_args);
+			pfix(p, p->line, col(p),
+			     "too many arguments for %s (%zu)", name,
+			     m->n_args);
 			if (p->failed)
 				goto fail;
 			skip_arg(p);
 		} else {
-			call->args[i] = parse_arg(
-				p, m->args[i].type,
-				syz_field_dir(&m->args[i], SYZ_DIR_IN));
+			call->args[i] = parse_arg(p, m->args[i].type,
+						  syz_field_dir(&m->args[i],
+								SYZ_DIR_IN));
 			if (!call->args[i])
 				goto fail;
 		}

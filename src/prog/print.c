@@ -72,7 +72,7 @@ static void out(struct printer *pr, const char *s)
 }
 
 __attribute__((format(printf, 2, 3))) static void outf(struct printer *pr,
-						      const char *fmt, ...)
+						       const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -174,9 +174,9 @@ static void print_bytes(struct printer *pr, const uint8_t *d, size_t n,
 
 static bool readable_type(const struct syz_type *t)
 {
-	return t->kind == SYZ_T_BUFFER && (t->buf.kind == SYZ_BUF_STRING ||
-					   t->buf.kind == SYZ_BUF_FILENAME ||
-					   t->buf.kind == SYZ_BUF_GLOB);
+	return t->kind == SYZ_T_BUFFER &&
+	       (t->buf.kind == SYZ_BUF_STRING ||
+		t->buf.kind == SYZ_BUF_FILENAME || t->buf.kind == SYZ_BUF_GLOB);
 }
 
 static void print_data(struct printer *pr, const struct prog_arg *a)

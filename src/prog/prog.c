@@ -6,8 +6,8 @@
 #include "prog.h"
 #include "prog_internal.h"
 
-struct prog_arg *prog_arg_new(enum prog_arg_kind kind,
-			      const struct syz_type *t, enum syz_dir dir)
+struct prog_arg *prog_arg_new(enum prog_arg_kind kind, const struct syz_type *t,
+			      enum syz_dir dir)
 {
 	struct prog_arg *a = calloc(1, sizeof(*a));
 	if (!a)
@@ -271,8 +271,7 @@ static uint64_t buf_default_len(const struct syz_type *t)
 
 static bool array_fixed(const struct syz_type *t)
 {
-	return t->array.is_range &&
-	       t->array.range_begin == t->array.range_end;
+	return t->array.is_range && t->array.range_begin == t->array.range_end;
 }
 
 struct prog_arg *prog_arg_default(const struct syz_type *t, enum syz_dir dir)
@@ -317,9 +316,8 @@ struct prog_arg *prog_arg_default(const struct syz_type *t, enum syz_dir dir)
 		}
 		return a;
 	case SYZ_T_ARRAY:
-		return prog_group_new(t, dir,
-				      array_fixed(t) ? t->array.range_begin :
-						       0);
+		return prog_group_new(
+			t, dir, array_fixed(t) ? t->array.range_begin : 0);
 	case SYZ_T_STRUCT:
 		return prog_group_new(t, dir, t->st.n_fields);
 	case SYZ_T_UNION:
@@ -410,8 +408,8 @@ bool prog_arg_is_default(const struct prog_arg *a)
 		return !a->p.special && a->p.addr == 0 && a->p.res &&
 		       prog_arg_is_default(a->p.res);
 	case PROG_ARG_DATA:
-		if (a->d.len != (t->kind == SYZ_T_VOID ? 0 :
-							 buf_default_len(t)))
+		if (a->d.len !=
+		    (t->kind == SYZ_T_VOID ? 0 : buf_default_len(t)))
 			return false;
 		if (a->dir == SYZ_DIR_OUT || !a->d.data)
 			return true;
@@ -558,8 +556,8 @@ struct prog_call *prog_call_clone_map(const struct prog_call *c, void *m)
 		return NULL;
 	d->meta = c->meta;
 	d->props = c->props;
-	d->args = calloc(c->meta->n_args ? c->meta->n_args : 1,
-			 sizeof(*d->args));
+	d->args =
+		calloc(c->meta->n_args ? c->meta->n_args : 1, sizeof(*d->args));
 	if (!d->args)
 		goto fail;
 	for (size_t i = 0; i < c->meta->n_args; i++) {

@@ -216,8 +216,8 @@ int prog_generate(const struct syz_target *t, const struct prog_choice *ct,
  * syzkaller's weights; @corpus (may be empty) feeds splicing. Keeps
  * lengths consistent and the program valid. */
 int prog_mutate(struct prog *p, const struct prog_choice *ct,
-		struct prog_rand *r, size_t ncalls,
-		struct prog *const *corpus, size_t n_corpus);
+		struct prog_rand *r, size_t ncalls, struct prog *const *corpus,
+		size_t n_corpus);
 
 /* ---- Minimization ---- */
 
@@ -261,7 +261,6 @@ int prog_encode(const struct prog *p, uint8_t **out, size_t *out_len);
 
 /* A readable listing of an encoded program (caller frees), or NULL with
  * the decoder's message in @err. */
-char *prog_exec_dump(const uint8_t *buf, size_t len, char *err,
-		     size_t err_len);
+char *prog_exec_dump(const uint8_t *buf, size_t len, char *err, size_t err_len);
 
 #endif

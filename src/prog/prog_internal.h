@@ -10,8 +10,8 @@ struct prog_argvec {
 	size_t n, cap;
 };
 
-struct prog_arg *prog_arg_new(enum prog_arg_kind kind,
-			      const struct syz_type *t, enum syz_dir dir);
+struct prog_arg *prog_arg_new(enum prog_arg_kind kind, const struct syz_type *t,
+			      enum syz_dir dir);
 struct prog_arg *prog_group_new(const struct syz_type *t, enum syz_dir dir,
 				size_t n);
 struct prog_arg *prog_union_new(const struct syz_type *t, enum syz_dir dir,

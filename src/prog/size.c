@@ -163,9 +163,8 @@ static void walk_frame(struct size_ctx *ctx, const struct frame *f)
 		if (a && a->kind == PROG_ARG_CONST &&
 		    a->type->kind == SYZ_T_LEN) {
 			uint64_t off, v;
-			struct prog_arg *t =
-				resolve(ctx, f, a->type->len.path,
-					a->type->len.n_path, &off);
+			struct prog_arg *t = resolve(ctx, f, a->type->len.path,
+						     a->type->len.n_path, &off);
 			if (t) {
 				v = prog_truncate(a->type,
 						  compute(a->type, t, off));

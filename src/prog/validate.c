@@ -16,11 +16,12 @@ struct vctx {
 };
 
 __attribute__((format(printf, 2, 3))) static int fail(struct vctx *v,
-						     const char *fmt, ...)
+						      const char *fmt, ...)
 {
 	const struct prog_call *c = v->p->calls[v->call];
-	int n = snprintf(v->err, v->err_len, "call %zu (%s): arg %zu: ",
-			 v->call, c->meta->name, v->arg);
+	int n = snprintf(v->err, v->err_len,
+			 "call %zu (%s): arg %zu: ", v->call, c->meta->name,
+			 v->arg);
 	va_list ap;
 	va_start(ap, fmt);
 	if (n >= 0 && (size_t)n < v->err_len)
@@ -71,16 +72,19 @@ static int check_pointer(struct vctx *v, const struct prog_arg *a)
 	if (t->kind == SYZ_T_VMA) {
 		if (a->p.addr > PROG_DATA_SIZE ||
 		    a->p.vma_size > PROG_DATA_SIZE - a->p.addr)
-			return fail(v, "vma [0x%llx, +0x%llx) outside the data area",
-				    (unsigned long long)a->p.addr,
-				    (unsigned long long)a->p.vma_size);
+			return fail(
+				v,
+				"vma [0x%llx, +0x%llx) outside the data area",
+				(unsigned long long)a->p.addr,
+				(unsigned long long)a->p.vma_size);
 		return 0;
 	}
 	if (!a->p.res)
 		return fail(v, "pointer %s without a pointee", t->name);
 	size = prog_arg_size(a->p.res);
 	if (a->p.addr > PROG_DATA_SIZE || size > PROG_DATA_SIZE - a->p.addr)
-		return fail(v, "pointee [0x%llx, +0x%llx) outside the data area",
+		return fail(v,
+			    "pointee [0x%llx, +0x%llx) outside the data area",
 			    (unsigned long long)a->p.addr,
 			    (unsigned long long)size);
 	return check_arg(v, a->p.res, t->ptr.elem, t->ptr.elem_dir);
@@ -133,8 +137,10 @@ static int check_arg(struct vctx *v, const struct prog_arg *a,
 		if (!a->r.res)
 			return 0;
 		if (!is_defined(v, a->r.res))
-			return fail(v, "%s refers to a result not defined by an earlier call",
-				    t->name);
+			return fail(
+				v,
+				"%s refers to a result not defined by an earlier call",
+				t->name);
 		if (!prog_resource_compatible_loose(t->res.desc,
 						    a->r.res->type->res.desc))
 			return fail(v, "%s linked to an incompatible %s",
@@ -146,8 +152,8 @@ static int check_arg(struct vctx *v, const struct prog_arg *a,
 		if (t->kind == SYZ_T_VOID && a->d.len)
 			return fail(v, "void with %llu bytes",
 				    (unsigned long long)a->d.len);
-		if (t->kind == SYZ_T_BUFFER && !t->varlen &&
-		    !a->d.compressed && a->d.len != t->size)
+		if (t->kind == SYZ_T_BUFFER && !t->varlen && !a->d.compressed &&
+		    a->d.len != t->size)
 			return fail(v, "%s of %llu bytes, want %llu", t->name,
 				    (unsigned long long)a->d.len,
 				    (unsigned long long)t->size);

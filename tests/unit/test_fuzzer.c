@@ -157,6 +157,10 @@ static void test_corpus_grows(void **state)
 
 		assert_int_equal(fuzzer_corpus_texts(f, &texts, &n), 0);
 		assert_int_equal(n, c.corpus);
+		/* no program is in the corpus twice */
+		for (size_t i = 0; i < n; i++)
+			for (size_t k = i + 1; k < n; k++)
+				assert_string_not_equal(texts[i], texts[k]);
 		for (size_t i = 0; i < n; i++)
 			free(texts[i]);
 		free(texts);
