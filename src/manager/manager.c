@@ -518,6 +518,10 @@ int manager_run(const struct manager_opts *o)
 		err = -ENOTSUP;
 		goto out;
 	}
+	if (o->cfg->procs > 1)
+		log_warn(
+			"procs: %d: each VM runs one program at a time for now (the executor serves one request at once); use vm.count for parallelism",
+			o->cfg->procs);
 	err = dir_create(m.workdir, 0755);
 	if (err) {
 		log_err("%s: cannot create the workdir: %s", m.workdir,
