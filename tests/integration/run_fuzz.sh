@@ -57,18 +57,25 @@ echo "coverage $first_cov -> $last_cov PCs, corpus $corpus"
 "$drmfuzz" run -c "$dir/cfg.json" --duration 600 --status-every 5 \
 	>"$dir/run2.log" 2>&1 &
 pid=$!
-sleep 90
+# Kill once it is fuzzing (the VM is up and programs run), or at worst
+# after the boot time limit.
+for _ in $(seq 1 $((secs + 120))); do
+	sleep 1
+	s=$(stats 2>/dev/null) || continue
+	[ "$(field vms <<<"$s")" = 1 ] && [ "$(field execs <<<"$s" | cut -d. -f1)" -gt 0 ] && break
+done
+sleep 15
 kill -9 $pid
 wait $pid 2>/dev/null
 saved=$(sqlite3 "$dir/workdir/corpus.db" 'PRAGMA integrity_check; SELECT COUNT(*) FROM corpus;' | tail -n 1)
 [ "${saved:-0}" -ge "$corpus" ] || fail "corpus lost after kill -9: $saved < $corpus"
-"$drmfuzz" run -c "$dir/cfg.json" --duration 150 --status-every 5 \
+"$drmfuzz" run -c "$dir/cfg.json" --duration $((secs / 2 + 90)) --status-every 5 \
 	>"$dir/run3.log" 2>&1 &
 pid=$!
 grep -q "corpus: $saved programs to re-triage" <(sleep 20; cat "$dir/run3.log") ||
 	{ cp "$dir/run3.log" "$dir/run.log"; fail "restart did not reload $saved programs"; }
 recorpus=0
-for _ in $(seq 1 170); do
+for _ in $(seq 1 $((secs / 2 + 120))); do
 	sleep 1
 	kill -0 $pid 2>/dev/null || break
 	s=$(stats 2>/dev/null) || continue
