@@ -54,9 +54,11 @@
 #define EXEC_MAGIC 0x31584644u /* "DFX1" */
 #define EXEC_VERSION 1u
 
-/* The data area: where the executor maps it and how big it is. Pointer
+/* The data area: where the executor maps it (syzkaller's linux/amd64
+ * address, so programs with absolute addresses run unchanged) and how big
+ * it is. Pointer
  * arguments are encoded relative to it (EXEC_META_ADDR). */
-#define EXEC_DATA_ADDR 0x20000000ull
+#define EXEC_DATA_ADDR 0x7f0000000000ull
 #define EXEC_DATA_SIZE (16u << 20)
 #define EXEC_PAGE_SIZE 4096u
 

@@ -14,6 +14,9 @@ static const struct cmd commands[] = {
 	  "regenerate description .const files from UAPI headers" },
 	{ "report", cmd_report,
 	  "parse a console log: crash title, type, symbolized report" },
+	{ "vm", cmd_vm, "boot a VM and check what it offers for fuzzing" },
+	{ "exec", cmd_exec,
+	  "run programs in a VM and print what each call did" },
 	{ "prog", cmd_prog,
 	  "parse, generate, mutate, encode programs (syzkaller format)" },
 };

@@ -26,11 +26,44 @@
 
 static const char *shared_dir, *ksrc;
 
-static const char *const headers[] = { "drm.h", "drm_mode.h", "vgem_drm.h",
-				       "virtgpu_drm.h" };
+/* UAPI headers, as "dir/file" under include/uapi. */
+static const char *const headers[] = {
+	"drm/drm.h",	     "drm/drm_mode.h",	"drm/vgem_drm.h",
+	"drm/virtgpu_drm.h", "linux/dma-buf.h", "linux/sync_file.h",
+	"linux/dma-heap.h",  "linux/udmabuf.h",
+};
 
-/* Syzlang names that differ from their C struct: none needed so far
- * beyond the "$variant" suffix, which is stripped. */
+static const char *c_body(const char *text, const char *kw, const char *name,
+			  size_t *len);
+
+/*
+ * The C name of a description struct: the "$variant" suffix is stripped;
+ * drmfuzz's own "drmf_X" names C's "drm_X" or else "X" (drmf_version is
+ * struct drm_version, drmf_dma_buf_sync is struct dma_buf_sync).
+ */
+static const char *c_name(const char *text, const char *kw, const char *name,
+			  char *out, size_t cap, size_t *blen,
+			  const char **body)
+{
+	char base[256];
+	char *dollar;
+
+	snprintf(base, sizeof(base), "%s", name);
+	dollar = strchr(base, '$');
+	if (dollar)
+		*dollar = 0;
+	if (strncmp(base, "drmf_", 5)) {
+		snprintf(out, cap, "%s", base);
+	} else {
+		snprintf(out, cap, "drm_%s", base + 5);
+		*body = c_body(text, kw, out, blen);
+		if (*body)
+			return out;
+		snprintf(out, cap, "%s", base + 5);
+	}
+	*body = c_body(text, kw, out, blen);
+	return out;
+}
 
 /* The body of "struct NAME {...};" / "union NAME {...};" in @text. */
 static const char *c_body(const char *text, const char *kw, const char *name,
@@ -124,33 +157,33 @@ static void test_drm_layouts(void **state)
 	for (size_t i = 0; i < sizeof(headers) / sizeof(*headers); i++) {
 		char *path = NULL, *data = NULL;
 		size_t len;
-		assert_true(asprintf(&path, "%s/include/uapi/drm/%s", ksrc,
+		assert_true(asprintf(&path, "%s/include/uapi/%s", ksrc,
 				     headers[i]) > 0);
 		assert_int_equal(file_read_all(path, 0, &data, &len), 0);
 		buf_append(&all, data, len);
-		buf_printf(&src, "#include <drm/%s>\n", headers[i]);
+		buf_printf(&src, "#include <%s>\n", headers[i]);
 		free(data);
 		free(path);
 	}
 	buf_puts(&src, "#include <stddef.h>\n#define CHECK(e) "
 		       "_Static_assert(e, #e)\n");
-	size_t n_structs = 0, n_fields = 0;
+	size_t n_structs = 0, n_fields = 0, n_own = 0;
 	for (size_t i = 0; i < t->n_structs; i++) {
 		const struct syz_type *s = t->structs[i];
 		if (!is_drm_file(s->st.file, own) || s->varlen ||
 		    strchr(s->name, '['))
 			continue;
 		char cname[256];
-		snprintf(cname, sizeof(cname), "%s", s->name);
-		char *dollar = strchr(cname, '$');
-		if (dollar)
-			*dollar = 0;
 		const char *kw = s->kind == SYZ_T_UNION ? "union" : "struct";
 		size_t blen;
-		const char *body = c_body(all.data, kw, cname, &blen);
+		const char *body = NULL;
+		c_name(all.data, kw, s->name, cname, sizeof(cname), &blen,
+		       &body);
 		if (!body)
 			continue;
 		n_structs++;
+		if (!strncmp(s->name, "drmf_", 5))
+			n_own++;
 		buf_printf(&src, "CHECK(sizeof(%s %s) == %llu); /* %s */\n", kw,
 			   cname, (unsigned long long)s->size, s->name);
 		for (size_t k = 0; k < s->st.n_fields; k++) {
@@ -166,9 +199,12 @@ static void test_drm_layouts(void **state)
 				   (unsigned long long)f->offset);
 		}
 	}
-	print_message("checking %zu structs, %zu field offsets\n", n_structs,
-		      n_fields);
+	print_message(
+		"checking %zu structs (%zu of drmfuzz's own), %zu field offsets\n",
+		n_structs, n_own, n_fields);
 	assert_true(n_structs > 50);
+	if (own)
+		assert_true(n_own > 40);
 
 	char dir[] = "/tmp/drmfuzz-layout-XXXXXX";
 	assert_non_null(mkdtemp(dir));

@@ -1,0 +1,223 @@
+/*
+ * drmfuzz-executor: what the machine offers. Each probe really exercises
+ * the feature (KCOV records PCs for a syscall, DRM_IOCTL_VERSION answers)
+ * rather than trusting that a file exists; why one is missing goes into
+ * the HELLO's notes.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/klog.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "executor.h"
+
+/* From <linux/kcov.h>. */
+#define KCOV_INIT_TRACE _IOR('c', 1, unsigned long)
+#define KCOV_ENABLE _IO('c', 100)
+#define KCOV_DISABLE _IO('c', 101)
+#define KCOV_TRACE_PC 0
+#define KCOV_TRACE_CMP 1
+#define KCOV_PATH "/sys/kernel/debug/kcov"
+#define KCOV_WORDS (64 << 10)
+
+/* From <drm/drm.h>: struct drm_version and DRM_IOCTL_VERSION. */
+struct drm_version_uapi {
+	int version_major;
+	int version_minor;
+	int version_patchlevel;
+	size_t name_len;
+	char *name;
+	size_t date_len;
+	char *date;
+	size_t desc_len;
+	char *desc;
+};
+#define DRM_IOCTL_VERSION_UAPI _IOWR('d', 0x00, struct drm_version_uapi)
+
+__attribute__((format(printf, 2, 3))) static void note(struct wire_hello *h,
+						       const char *fmt, ...)
+{
+	size_t used = strlen(h->notes);
+	va_list ap;
+
+	if (used + 2 >= sizeof(h->notes))
+		return;
+	if (used)
+		h->notes[used++] = '\n';
+	va_start(ap, fmt);
+	vsnprintf(h->notes + used, sizeof(h->notes) - used, fmt, ap);
+	va_end(ap);
+}
+
+/* Does KCOV in @mode record anything for a syscall? */
+static int kcov_probe(struct wire_hello *h, int mode, const char *what)
+{
+	unsigned long *cover = MAP_FAILED;
+	unsigned long n = 0;
+	int fd, ok = 0;
+
+	fd = open(KCOV_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		note(h, "%s: open %s: %s", what, KCOV_PATH, strerror(errno));
+		return 0;
+	}
+	if (ioctl(fd, KCOV_INIT_TRACE, (unsigned long)KCOV_WORDS)) {
+		note(h, "%s: KCOV_INIT_TRACE: %s", what, strerror(errno));
+		goto out;
+	}
+	cover = mmap(NULL, KCOV_WORDS * sizeof(unsigned long),
+		     PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (cover == MAP_FAILED) {
+		note(h, "%s: mmap: %s", what, strerror(errno));
+		goto out;
+	}
+	if (ioctl(fd, KCOV_ENABLE, (unsigned long)mode)) {
+		note(h, "%s: KCOV_ENABLE: %s", what, strerror(errno));
+		goto out;
+	}
+	__atomic_store_n(&cover[0], 0, __ATOMIC_RELAXED);
+	close(open("/", O_RDONLY | O_CLOEXEC));
+	n = __atomic_load_n(&cover[0], __ATOMIC_RELAXED);
+	ioctl(fd, KCOV_DISABLE, 0);
+	ok = n > 0;
+	if (!ok)
+		note(h, "%s: enabled, but a syscall recorded nothing", what);
+out:
+	if (cover != MAP_FAILED)
+		munmap(cover, KCOV_WORDS * sizeof(unsigned long));
+	close(fd);
+	return ok;
+}
+
+static int file_contains(const char *path, const char *needle)
+{
+	static char chunk[65536];
+	size_t keep = 0, nl = strlen(needle);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), found = 0;
+
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		ssize_t n = read(fd, chunk + keep, sizeof(chunk) - 1 - keep);
+		size_t have;
+
+		if (n <= 0)
+			break;
+		have = keep + (size_t)n;
+		chunk[have] = 0;
+		if (memmem(chunk, have, needle, nl)) {
+			found = 1;
+			break;
+		}
+		keep = nl < have ? nl : have;
+		memmove(chunk, chunk + have - keep, keep);
+	}
+	close(fd);
+	return found;
+}
+
+/* KASAN prints a line at boot; the log may have wrapped, so also kallsyms. */
+static int kasan_probe(struct wire_hello *h)
+{
+	static char log[1 << 20];
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, sizeof(log));
+
+	if (n > 0 &&
+	    memmem(log, (size_t)n, "KernelAddressSanitizer initialized", 34))
+		return 1;
+	if (file_contains("/proc/kallsyms", " kasan_report\n"))
+		return 1;
+	note(h, "kasan: no 'KernelAddressSanitizer initialized' in the kernel "
+		"log and no kasan_report in /proc/kallsyms");
+	return 0;
+}
+
+static int fault_probe(struct wire_hello *h)
+{
+	static const char *const need[] = { "/proc/thread-self/fail-nth",
+					    "/sys/kernel/debug/failslab" };
+
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (access(need[i], F_OK)) {
+			note(h, "fault injection: %s: %s", need[i],
+			     strerror(errno));
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int node_cmp(const void *a, const void *b)
+{
+	const struct wire_node *x = a, *y = b;
+
+	return strcmp(x->path, y->path);
+}
+
+static void drm_nodes(struct wire_hello *h)
+{
+	DIR *d = opendir("/dev/dri");
+	struct dirent *e;
+
+	if (!d) {
+		note(h, "drm: /dev/dri: %s", strerror(errno));
+		return;
+	}
+	while ((e = readdir(d)) && h->n_nodes < WIRE_MAX_NODES) {
+		struct wire_node *n = &h->nodes[h->n_nodes];
+		struct drm_version_uapi v = { 0 };
+		char name[WIRE_NAME_MAX] = "";
+		int fd;
+
+		if (strncmp(e->d_name, "card", 4) &&
+		    strncmp(e->d_name, "renderD", 7))
+			continue;
+		if (snprintf(n->path, sizeof(n->path), "/dev/dri/%s",
+			     e->d_name) >= (int)sizeof(n->path))
+			continue;
+		h->n_nodes++;
+		fd = open(n->path, O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			n->err = errno;
+			continue;
+		}
+		v.name = name;
+		v.name_len = sizeof(name) - 1;
+		if (ioctl(fd, DRM_IOCTL_VERSION_UAPI, &v))
+			n->err = errno;
+		else
+			memcpy(n->driver, name,
+			       v.name_len < sizeof(name) - 1 ?
+				       v.name_len :
+				       sizeof(name) - 1);
+		close(fd);
+	}
+	closedir(d);
+	qsort(h->nodes, h->n_nodes, sizeof(h->nodes[0]), node_cmp);
+}
+
+void features_detect(struct wire_hello *h)
+{
+	struct utsname u;
+
+	memset(h, 0, sizeof(*h));
+	if (!uname(&u))
+		snprintf(h->release, sizeof(h->release), "%s", u.release);
+	if (kcov_probe(h, KCOV_TRACE_PC, "kcov"))
+		h->features |= WIRE_FEAT_KCOV;
+	if (kcov_probe(h, KCOV_TRACE_CMP, "kcov comparisons"))
+		h->features |= WIRE_FEAT_KCOV_CMP;
+	if (kasan_probe(h))
+		h->features |= WIRE_FEAT_KASAN;
+	if (fault_probe(h))
+		h->features |= WIRE_FEAT_FAULT_INJECTION;
+	drm_nodes(h);
+}

@@ -1,0 +1,230 @@
+/* drmfuzz vm check: boot one VM, shake hands with the executor, report. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "config/config.h"
+#include "kernel/kbuild.h"
+#include "util/fileio.h"
+#include "util/log.h"
+#include "vm/vm.h"
+
+static void vm_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: drmfuzz vm check [-c CONFIG] [--kernel BZIMAGE] [--accel auto|kvm|tcg]\n"
+		"                        [--timeout SECONDS] [--log FILE]\n\n"
+		"Boots one QEMU VM with drmfuzz's initramfs (busybox-static, the\n"
+		"executor, /init), waits for the executor's handshake and prints\n"
+		"what the machine offers: kernel release, KCOV, KCOV comparisons,\n"
+		"KASAN, fault injection, DRM nodes with their drivers.\n"
+		"Exit status 0 only when it is usable for fuzzing (KCOV works and\n"
+		"there is a DRM node), 1 when not, 2 when it did not boot.\n\n"
+		"  -c, --config FILE  manager config (default: the built-in one)\n"
+		"  --kernel BZIMAGE   kernel to boot (default: vm.kernel, else the\n"
+		"                     cached kernel of 'drmfuzz kernel build')\n"
+		"  --accel A          auto (probe KVM, fall back to TCG), kvm, tcg\n"
+		"                     (default: vm.accel)\n"
+		"  --timeout SECONDS  handshake limit (default: 30 under KVM, 300\n"
+		"                     under TCG)\n"
+		"  --log FILE         console log (default: a new /tmp/drmfuzz-vm-*/console.log)\n");
+}
+
+static const char *yes(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+/* Print the report; returns the exit code. */
+static int print_hello(struct vm *vm, const struct wire_hello *h, double rtt_us,
+		       bool have_rtt)
+{
+	bool kcov = h->features & WIRE_FEAT_KCOV;
+	uint32_t usable_nodes = 0;
+
+	printf("accelerator:        %s\n", vm_accel_name(vm_accel_used(vm)));
+	printf("boot to handshake:  %.1f s\n", vm_boot_seconds(vm));
+	printf("kernel release:     %s\n", h->release);
+	printf("KCOV:               %s\n", yes(kcov));
+	printf("KCOV comparisons:   %s\n",
+	       yes(h->features & WIRE_FEAT_KCOV_CMP));
+	printf("KASAN:              %s\n", yes(h->features & WIRE_FEAT_KASAN));
+	printf("fault injection:    %s\n",
+	       yes(h->features & WIRE_FEAT_FAULT_INJECTION));
+	printf("DRM nodes:          %s\n", h->n_nodes ? "" : "none");
+	for (uint32_t i = 0; i < h->n_nodes; i++) {
+		const struct wire_node *n = &h->nodes[i];
+
+		if (n->err)
+			printf("  %-20s (error: %s)\n", n->path,
+			       strerror(n->err));
+		else
+			printf("  %-20s %s\n", n->path, n->driver);
+		usable_nodes += !n->err;
+	}
+	if (have_rtt)
+		printf("executor round trip: %.0f us\n", rtt_us);
+	if (h->notes[0]) {
+		printf("notes:\n");
+		for (const char *p = h->notes; *p;) {
+			size_t n = strcspn(p, "\n");
+
+			printf("  %.*s\n", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+	}
+	printf("console log:        %s\n", vm_console_path(vm));
+	if (kcov && usable_nodes) {
+		printf("usable for fuzzing: yes\n");
+		return 0;
+	}
+	printf("usable for fuzzing: no (%s%s%s)\n",
+	       kcov ? "" : "KCOV does not work",
+	       !kcov && !usable_nodes ? ", " : "",
+	       usable_nodes ? "" : "no DRM node");
+	return 1;
+}
+
+static int vm_check(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "accel", required_argument, NULL, 'a' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *cfg_path = NULL, *kernel = NULL, *accel = NULL;
+	const char *log_path = NULL;
+	struct mgr_config *cfg = NULL;
+	struct kbuild_result kb = { 0 };
+	char *executor = NULL, *initrd = NULL, *tmpdir = NULL, *logf = NULL;
+	struct vm_opts o = { 0 };
+	struct wire_hello *hello = NULL;
+	struct vm *vm = NULL;
+	double rtt = 0;
+	long timeout = 0;
+	int c, rc = 2;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'c':
+			cfg_path = optarg;
+			break;
+		case 'k':
+			kernel = optarg;
+			break;
+		case 'a':
+			accel = optarg;
+			break;
+		case 'l':
+			log_path = optarg;
+			break;
+		case 't':
+			timeout = strtol(optarg, &end, 10);
+			if (*end || timeout < 1 || timeout > 86400) {
+				fprintf(stderr,
+					"drmfuzz vm check: --timeout: expected seconds from 1 to 86400, got '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			vm_usage(stdout);
+			return 0;
+		default:
+			vm_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		vm_usage(stderr);
+		return 2;
+	}
+	if (cfg_path) {
+		if (config_load(cfg_path, &cfg))
+			return 2;
+	} else if (!(cfg = config_default())) {
+		return 2;
+	}
+	if (!accel)
+		accel = cfg->vm.accel;
+	if (vm_accel_parse(accel, &o.accel)) {
+		log_err("accelerator '%s': expected auto, kvm or tcg", accel);
+		goto out;
+	}
+	if (!kernel)
+		kernel = cfg->vm.kernel;
+	if (!kernel) {
+		if (kbuild_find_default(&kb)) {
+			log_err("no fuzzing kernel built yet: run 'drmfuzz kernel build' (or pass --kernel BZIMAGE)");
+			goto out;
+		}
+		kernel = kb.bzimage;
+	}
+	executor = vm_find_executor();
+	if (!executor) {
+		log_err("drmfuzz-executor not found next to drmfuzz: rebuild (ninja -C build) or reinstall drmfuzz");
+		goto out;
+	}
+	if (vm_initramfs(executor, &initrd))
+		goto out;
+	if (!log_path) {
+		char tmpl[] = "/tmp/drmfuzz-vm-XXXXXX";
+
+		if (!mkdtemp(tmpl) || !(tmpdir = strdup(tmpl)) ||
+		    !(logf = path_join(tmpdir, "console.log"))) {
+			log_err("cannot create a directory for the console log: %s",
+				strerror(errno));
+			goto out;
+		}
+		log_path = logf;
+	}
+	o.kernel = kernel;
+	o.initrd = initrd;
+	o.qemu = cfg->vm.qemu;
+	o.qemu_args = cfg->vm.qemu_args;
+	o.cmdline = cfg->vm.cmdline;
+	o.cpu = cfg->vm.cpu;
+	o.mem = cfg->vm.mem;
+	o.console_log = log_path;
+	hello = calloc(1, sizeof(*hello));
+	if (!hello || vm_start(&vm_qemu_ops, &o, &vm))
+		goto out;
+	if (vm_handshake(vm, (int)timeout * 1000, hello))
+		goto out;
+	rc = print_hello(
+		vm, hello, rtt,
+		!vm_ping(vm, 10000 * (o.accel == VM_ACCEL_TCG ? 10 : 1), &rtt));
+out:
+	vm_free(vm);
+	free(hello);
+	free(executor);
+	free(initrd);
+	free(tmpdir);
+	free(logf);
+	kbuild_result_free(&kb);
+	config_free(cfg);
+	return rc;
+}
+
+int cmd_vm(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		vm_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "check"))
+		return vm_check(argc - 1, argv + 1);
+	fprintf(stderr, "drmfuzz vm: unknown subcommand '%s'\n\n", argv[1]);
+	vm_usage(stderr);
+	return 2;
+}
