@@ -267,15 +267,19 @@ int prog_choice_pick(const struct prog_choice *ct, struct prog_rand *r,
 	return ct->ids[lo];
 }
 
-/* Enabled ids of calls creating a resource usable as @res. */
+/* Enabled ids of calls creating a resource usable as @res: the precise
+ * creators (exactly this kind) when there are any, else all of them. */
 size_t prog_choice_ctors(const struct prog_choice *ct,
 			 const struct syz_resource *res, int *out, size_t max)
 {
 	size_t k = 0;
-	for (size_t i = 0; res && i < res->n_ctors && k < max; i++) {
-		const struct syz_call *c = res->ctors[i].call;
-		if (prog_choice_enabled(ct, c->id))
-			out[k++] = c->id;
+	for (int precise = 1; precise >= 0 && !k; precise--) {
+		for (size_t i = 0; res && i < res->n_ctors && k < max; i++) {
+			const struct syz_call *c = res->ctors[i].call;
+			if (res->ctors[i].precise == (bool)precise &&
+			    prog_choice_enabled(ct, c->id))
+				out[k++] = c->id;
+		}
 	}
 	return k;
 }

@@ -139,8 +139,11 @@ static void copyin_pointee(struct enc *e, const struct prog_arg *a)
 
 static void copyin(struct enc *e, const struct prog_arg *a, uint64_t addr)
 {
-	const struct syz_type *t = a->type;
+	const struct syz_type *t;
 	uint64_t off = 0;
+	if (!a)
+		return; /* an absent conditional field */
+	t = a->type;
 	switch (a->kind) {
 	case PROG_ARG_CONST:
 	case PROG_ARG_RESULT:

@@ -31,6 +31,7 @@ struct parser {
 	struct prog_diags *diags;
 	VEC(struct var) vars;
 	VEC(struct explicit_len) lens; /* written lens of the current call */
+	VEC(struct prog_arg *) autos; /* AUTO lens of the current call */
 	int depth;
 };
 
@@ -667,6 +668,7 @@ static struct prog_arg *parse_struct(struct parser *p, const struct syz_type *t,
 	struct prog_arg *a;
 	size_t fi = 0;
 	int l, c;
+	bool *present = NULL; /* false: an absent conditional field */
 	if (t->kind != SYZ_T_STRUCT)
 		return mismatch(p, t, dir);
 	a = prog_arg_new(PROG_ARG_GROUP, t, dir);
@@ -674,8 +676,10 @@ static struct prog_arg *parse_struct(struct parser *p, const struct syz_type *t,
 		return NULL;
 	a->g.inner = calloc(t->st.n_fields ? t->st.n_fields : 1,
 			    sizeof(*a->g.inner));
-	if (!a->g.inner)
+	present = malloc(t->st.n_fields ? t->st.n_fields : 1);
+	if (!a->g.inner || !present)
 		goto fail;
+	memset(present, 1, t->st.n_fields);
 	a->g.n = t->st.n_fields;
 	p->pos++; /* '{' */
 	skip_ws(p);
@@ -701,6 +705,32 @@ static struct prog_arg *parse_struct(struct parser *p, const struct syz_type *t,
 			continue;
 		}
 		ft = prog_child_type(t, fi, dir, &cd);
+		if (t->st.fields[fi].cond && peek(p) == '@') {
+			/* @value[=X] or @void */
+			if (accept(p, "@void")) {
+				present[fi] = false;
+				fi++;
+				skip_ws(p);
+				continue;
+			}
+			if (!accept(p, "@value")) {
+				perr(p,
+				     "expected @value or @void for the "
+				     "conditional field %s",
+				     t->st.fields[fi].name);
+				goto fail;
+			}
+			if (!accept(p, "=")) {
+				a->g.inner[fi] = prog_arg_default(ft, cd);
+				if (!a->g.inner[fi]) {
+					p->oom = true;
+					goto fail;
+				}
+				fi++;
+				skip_ws(p);
+				continue;
+			}
+		}
 		a->g.inner[fi] = parse_arg(p, ft, cd);
 		if (!a->g.inner[fi])
 			goto fail;
@@ -711,7 +741,7 @@ static struct prog_arg *parse_struct(struct parser *p, const struct syz_type *t,
 	for (size_t i = 0; i < t->st.n_fields; i++) {
 		enum syz_dir cd;
 		const struct syz_type *ft;
-		if (a->g.inner[i])
+		if (a->g.inner[i] || !present[i])
 			continue;
 		ft = prog_child_type(t, i, dir, &cd);
 		if (!(a->g.inner[i] = prog_arg_default(ft, cd))) {
@@ -719,9 +749,12 @@ static struct prog_arg *parse_struct(struct parser *p, const struct syz_type *t,
 			goto fail;
 		}
 	}
+	free(present);
 	return a;
 fail:
+	free(present);
 	prog_arg_free(a);
+	p->oom = p->oom || !p->failed;
 	return NULL;
 }
 
@@ -827,8 +860,12 @@ static struct prog_arg *parse_union(struct parser *p, const struct syz_type *t,
 static struct prog_arg *parse_auto(struct parser *p, const struct syz_type *t,
 				   enum syz_dir dir)
 {
+	struct prog_arg *a;
 	p->pos += 4;
-	return prog_arg_default(t, dir);
+	a = prog_arg_default(t, dir);
+	if (a && t->kind == SYZ_T_LEN && vec_push(&p->autos, a))
+		p->oom = true;
+	return a;
 }
 
 /* A data literal for an array of 1-byte integers (syzkaller prints
@@ -1004,17 +1041,47 @@ static bool parse_props(struct parser *p, struct prog_call *call)
 	}
 }
 
+struct saved_lens {
+	struct parser *p;
+	VEC(struct explicit_len) v;
+};
+
+static int save_len(struct prog_arg *a, void *ctx)
+{
+	struct saved_lens *s = ctx;
+	struct explicit_len e = { a, 0, 0, 0 };
+	if (a->kind != PROG_ARG_CONST || a->type->kind != SYZ_T_LEN)
+		return 0;
+	for (size_t i = 0; i < s->p->autos.n; i++) {
+		if (s->p->autos.v[i] == a)
+			return 0;
+	}
+	e.val = a->c.val;
+	return vec_push(&s->v, e);
+}
+
+/*
+ * Lengths: like syzkaller, strict mode computes only AUTO ones (written
+ * and omitted lens stay as they are); non-strict mode recomputes all and
+ * reports the written ones it changed.
+ */
 static void fix_sizes(struct parser *p, struct prog_call *c)
 {
+	if (p->strict) {
+		struct saved_lens s = { .p = p };
+		if (prog_call_walk(c, save_len, &s))
+			p->oom = true;
+		prog_assign_sizes(c);
+		for (size_t i = 0; i < s.v.n; i++)
+			s.v.v[i].arg->c.val = s.v.v[i].val;
+		vec_free(&s.v);
+		return;
+	}
 	prog_assign_sizes(c);
 	for (size_t i = 0; i < p->lens.n; i++) {
 		struct explicit_len *e = &p->lens.v[i];
 		if (e->arg->c.val == e->val)
 			continue;
-		if (p->strict) {
-			e->arg->c.val = e->val; /* kept as written */
-			continue;
-		}
 		pfix(p, e->line, e->col,
 		     "length %s fixed from 0x%llx to 0x%llx",
 		     e->arg->type->name, (unsigned long long)e->val,
@@ -1070,7 +1137,7 @@ static struct prog_call *parse_call(struct parser *p, char **comment)
 	}
 	call->comment = *comment;
 	*comment = NULL;
-	p->lens.n = 0;
+	p->lens.n = p->autos.n = 0;
 	if (!expect(p, '('))
 		goto fail;
 	skip_ws(p);
@@ -1242,6 +1309,7 @@ int prog_parse(const struct syz_target *t, const char *text, size_t len,
 out:
 	vec_free(&p.vars);
 	vec_free(&p.lens);
+	vec_free(&p.autos);
 	prog_free(prog);
 	if (!rc && p.oom)
 		rc = -ENOMEM;

@@ -222,11 +222,23 @@ static void print_group(struct printer *pr, const struct prog_arg *a)
 	}
 	out(pr, st ? "{" : "[");
 	for (size_t i = 0; i < last; i++) {
-		if (is_pad(a->g.inner[i]))
+		const struct prog_arg *f = a->g.inner[i];
+		if (f && is_pad(f))
 			continue;
 		if (printed++)
 			out(pr, ", ");
-		print_arg(pr, a->g.inner[i]);
+		if (st && t->st.fields[i].cond) {
+			/* syzkaller's form: a union of the value and void */
+			if (!f) {
+				out(pr, "@void");
+				continue;
+			}
+			out(pr, "@value");
+			if (prog_arg_is_default(f))
+				continue;
+			out(pr, "=");
+		}
+		print_arg(pr, f);
 	}
 	out(pr, st ? "}" : "]");
 }

@@ -394,7 +394,10 @@ struct prog_arg *prog_union_new(const struct syz_type *t, enum syz_dir dir,
 
 bool prog_arg_is_default(const struct prog_arg *a)
 {
-	const struct syz_type *t = a->type;
+	const struct syz_type *t;
+	if (!a)
+		return false; /* an absent conditional field */
+	t = a->type;
 	switch (a->kind) {
 	case PROG_ARG_CONST:
 		return a->c.val == prog_type_default_val(t);
@@ -437,8 +440,11 @@ bool prog_arg_is_default(const struct prog_arg *a)
 
 uint64_t prog_arg_size(const struct prog_arg *a)
 {
-	const struct syz_type *t = a->type;
+	const struct syz_type *t;
 	uint64_t sz = 0;
+	if (!a)
+		return 0; /* an absent conditional field */
+	t = a->type;
 	switch (a->kind) {
 	case PROG_ARG_DATA:
 		return a->d.len;
@@ -530,7 +536,7 @@ struct prog_arg *prog_arg_clone_map(const struct prog_arg *a, void *mapp)
 		for (size_t i = 0; i < a->g.n; i++) {
 			b->g.inner[i] = prog_arg_clone_map(a->g.inner[i], m);
 			b->g.n = i + 1;
-			if (!b->g.inner[i]) {
+			if (!b->g.inner[i] && a->g.inner[i]) {
 				prog_arg_free(b);
 				return NULL;
 			}

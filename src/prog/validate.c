@@ -108,6 +108,9 @@ static int check_group(struct vctx *v, const struct prog_arg *a)
 	for (size_t i = 0; i < a->g.n; i++) {
 		enum syz_dir cd;
 		const struct syz_type *ct = prog_child_type(t, i, a->dir, &cd);
+		if (!a->g.inner[i] && t->kind == SYZ_T_STRUCT &&
+		    t->st.fields[i].cond)
+			continue; /* absent conditional field */
 		if (!a->g.inner[i])
 			return fail(v, "%s: element %zu missing", t->name, i);
 		if ((rc = check_arg(v, a->g.inner[i], ct, cd)))

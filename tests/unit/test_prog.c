@@ -33,6 +33,13 @@ static const char desc[] =
 	"syz_open_dev$t(dev ptr[in, string[\"/dev/t#\"]], id intptr, "
 	"flags flags[oflags, int32]) fd_t\n"
 	"close$t(fd fd_t)\n"
+	"ioctl$T_COND(fd fd_t, cmd const[0x4321], arg ptr[in, cond_arg], "
+	"len bytesize[arg, int32])\n"
+	"cond_arg {\n"
+	"\tkind\tint32\n"
+	"\textra\tint64\t(if[value[kind] == 1])\n"
+	"\ttail\tint32\n"
+	"} [packed]\n"
 	"oflags = 1, 2, 4, 0x80000\n"
 	"create_arg {\n"
 	"\tsize\tint32\n"
@@ -139,6 +146,11 @@ static void test_roundtrip(void **state)
 	check_roundtrip("write$t(0x0, 0x0, &(0x7f0000000000)='hello', "
 			"0x5)\n");
 	check_roundtrip("write$t(0x0, 0x0, 0x0, 0x0)\n");
+	/* conditional fields: syzkaller's @value/@void form */
+	check_roundtrip("ioctl$T_COND(0x0, 0x4321, &(0x7f0000000000)={0x1, "
+			"@value=0x5, 0x7}, 0x10)\n");
+	check_roundtrip("ioctl$T_COND(0x0, 0x4321, &(0x7f0000000000)={0x0, "
+			"@void, 0x7}, 0x8)\n");
 	check_roundtrip("r0 = openat$sub(0xffffffffffffff9c, "
 			"&(0x7f0000000000)='/dev/s\\x00', 0x0, 0x0)\n"
 			"ioctl$T_SUB(r0, 0x9abc, &(0x7f0000000040)=0x7)\n"
@@ -213,6 +225,9 @@ static void test_errors(void **state)
 	expect_error("close$t(0x0) (bogus: 1)\n", 1, 15,
 		     "unknown call property 'bogus'");
 	expect_error("close$t(0x0) junk\n", 1, 14, "expected end of line");
+	expect_error("ioctl$T_COND(0x0, 0x4321, &(0x7f0000000000)={0x0, "
+		     "@other, 0x7}, 0x8)\n",
+		     1, 51, "expected @value or @void");
 	expect_error_n("close$t(0x0)\0x", 14, 1, 1, "NUL byte");
 }
 
