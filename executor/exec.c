@@ -527,6 +527,8 @@ static struct worker *worker_get(void)
 					exec_child_fail("pthread_create: %s",
 							strerror(e));
 				w->started = 1;
+				__atomic_fetch_add(&shm->n_threads, 1,
+						   __ATOMIC_RELAXED);
 				return w;
 			}
 			if (!__atomic_load_n(&w->busy, __ATOMIC_ACQUIRE))
@@ -574,7 +576,7 @@ static void job_fill(struct job *j, const struct exec_insn *in, uint32_t index)
 	j->copyout = in->copyout;
 }
 
-void exec_program(const struct wire_exec *r, struct exec_shm *s)
+int exec_program(const struct wire_exec *r, struct exec_shm *s)
 {
 	static struct exec_insn in, peek;
 	struct exec_decoder d, save;
@@ -597,6 +599,8 @@ void exec_program(const struct wire_exec *r, struct exec_shm *s)
 	}
 	if (exec_decode_init(&d, r->prog, r->prog_len))
 		exec_child_fail("%s", d.err);
+	/* A reused worker: no result of the previous program is set. */
+	memset(results, 0, sizeof(results[0]) * d.n_results);
 	while ((rc = exec_decode_next(&d, &in)) > 0) {
 		struct job j;
 
@@ -641,11 +645,16 @@ void exec_program(const struct wire_exec *r, struct exec_shm *s)
 	/* Stragglers (async or blocked calls) get one more call timeout. */
 	uint64_t end = now_ms() + (threaded ? r->call_timeout_ms : 0);
 
+	int busy = 0;
+
 	for (int i = 0; threaded && i < KCOV_THREADS; i++) {
 		struct worker *w = &workers[i];
 		uint64_t now = now_ms();
 
-		if (w->started && !worker_wait(w, end > now ? end - now : 0))
+		if (w->started && !worker_wait(w, end > now ? end - now : 0)) {
 			mark_blocked(w->job.index);
+			busy = 1;
+		}
 	}
+	return busy;
 }

@@ -58,6 +58,13 @@ int write_all(int fd, const void *data, size_t len);
 int exec_setup(int kcov, int in, int out, char *err, size_t cap);
 
 /*
+ * Kill the worker process (if any) and whatever its programs left; the
+ * next request forks a fresh one, which inherits the caller's fds as they
+ * are then (tests hand programs fds this way).
+ */
+void exec_worker_stop(void);
+
+/*
  * Answer one WIRE_EXEC payload by appending a WIRE_EXEC_REPLY (or a
  * WIRE_ERROR when the request or program is rejected) frame with @id to
  * @w. Returns the cursor's error.
@@ -68,6 +75,8 @@ int exec_handle(uint32_t id, const uint8_t *payload, size_t len,
 /* KCOV (kcov.c): one fd and buffer per worker thread, opened at start. */
 #define KCOV_THREADS 16
 #define KCOV_BUF_WORDS (256U << 10) /* per thread: PCs, or comparisons x 4 */
+/* Far above the fds programs use, as syzkaller keeps its own. */
+#define KCOV_FD_BASE 230
 
 int kcov_open_all(char *err, size_t cap);
 int kcov_available(void);
@@ -111,21 +120,38 @@ struct exec_shm {
 	uint64_t bench_runs; /* WIRE_BENCH: programs run */
 	uint32_t arena_used; /* words handed out, atomic */
 	uint32_t failed; /* the child could not run: msg says why */
+	uint64_t t_setup, t_done; /* exec_now_ns() stamps of the worker */
+	/* Server <-> worker handshake (run.c). */
+	uint32_t seq; /* request number, written by the server */
+	uint32_t done; /* = seq when the worker finished that request */
+	uint32_t clean; /* = seq when the worker is ready for the next */
+	uint32_t dirty; /* the worker must not run another program */
+	uint32_t n_threads; /* threads the worker created since its start */
+	struct wire_exec req; /* prog points at prog[] below */
+	uint8_t prog[EXEC_MAX_SIZE];
 	char msg[WIRE_EXEC_MSG_MAX];
 	struct exec_shm_call calls[EXEC_MAX_CALLS];
 	uint64_t arena[EXEC_SHM_ARENA_WORDS];
 };
 
 /*
- * In the program's child, sandbox entered: run the (already validated)
- * program of @req, filling @shm. Returns when the program is done; calls
- * still blocked are left running (the caller exits).
+ * In the worker, sandbox entered: run the (already validated) program of
+ * @req, filling @shm. Returns when the program is done: 1 when calls are
+ * still blocked in worker threads (the worker must then be recycled), 0
+ * otherwise. Worker threads are created on demand and kept for the next
+ * programs, KCOV enabled in the mode of the first (a worker serves one
+ * mode); each creation is counted in shm->n_threads.
  */
-void exec_program(const struct wire_exec *req, struct exec_shm *shm);
+int exec_program(const struct wire_exec *req, struct exec_shm *shm);
 
 /* WIRE_BENCH (run.c): the ceiling loop; appends a reply like exec_handle. */
 int exec_bench(uint32_t id, const uint8_t *payload, size_t len,
 	       struct wire_wr *w);
+
+/* Stage timing (run.c): CLOCK_MONOTONIC ns; on when drmfuzz_timing=1. */
+uint64_t exec_now_ns(void);
+int exec_timing_on(void);
+void exec_timing_idle(uint64_t ns);
 
 /* The child's way out on an error: message into the shm, exit. */
 __attribute__((noreturn, format(printf, 1, 2))) void

@@ -16,8 +16,6 @@
 #include "executor.h"
 
 #define KCOV_PATH "/sys/kernel/debug/kcov"
-/* Far above the fds programs use, as syzkaller keeps its own. */
-#define KCOV_FD_BASE 230
 
 static int kcov_fd[KCOV_THREADS];
 static uint64_t *kcov_area[KCOV_THREADS];

@@ -1,7 +1,8 @@
 /*
- * drmfuzz exec: boot one VM, run programs in its executor and print what
- * every call did (like syz-execprog, to check a reproducer by hand); with
- * --bench, measure executions per second against the in-VM ceiling.
+ * drmfuzz exec: boot one VM, run programs (syzkaller text, or exec-encoded
+ * with --raw) in its executor and print what every call did (like
+ * syz-execprog, to check a reproducer by hand); with --bench, measure
+ * executions per second against the in-VM ceiling.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,7 +16,10 @@
 #include "exec.h"
 #include "ipc/ipc.h"
 #include "kernel/kbuild.h"
+#include "prog/prog.h"
+#include "syzlang/target.h"
 #include "util/buf.h"
+#include "util/datadir.h"
 #include "util/fileio.h"
 #include "util/log.h"
 #include "vm/vm.h"
@@ -28,13 +32,15 @@ static void exec_usage(FILE *f)
 		"usage: drmfuzz exec [-c CONFIG] [--threaded] [--collide] [--repeat N]\n"
 		"                    [--sandbox none|setuid] [--cmps] [--nocover]\n"
 		"                    [--call-timeout MS] [--timeout MS] [--kernel BZIMAGE]\n"
-		"                    [--accel auto|kvm|tcg] [--bench SECONDS] --raw FILE...\n\n"
+		"                    [--accel auto|kvm|tcg] [--bench SECONDS] [--raw] FILE...\n\n"
 		"Boots one VM, runs each program (--repeat N times) in drmfuzz-executor\n"
 		"and prints per call: result, errno, KCOV PCs and comparisons. Exit\n"
 		"status 0 when every program ran to its end, 1 when one crashed, timed\n"
 		"out or failed, 2 on errors.\n\n"
 		"  --raw             the files are exec-encoded programs (include/exec.h);\n"
-		"                    program text needs src/prog and is not accepted yet\n"
+		"                    without it, programs in syzkaller's text format over\n"
+		"                    descriptions/ (+ the config's syzkaller checkout),\n"
+		"                    parsed non-strictly: the fixes made are printed\n"
 		"  --threaded        each call in its own thread\n"
 		"  --collide         pairs of calls run concurrently\n"
 		"  --sandbox S       none (root) or setuid (nobody); default: the config's\n"
@@ -66,7 +72,9 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void print_result(const char *name, int run, const struct ipc_result *r)
+/* @p: the program as text was parsed (call names), or NULL for --raw. */
+static void print_result(const char *name, int run, const struct ipc_result *r,
+			 const struct prog *p)
 {
 	printf("%s run %d: %s", name, run, ipc_status_name(r->status));
 	if (r->status == WIRE_EXEC_CRASHED)
@@ -77,7 +85,11 @@ static void print_result(const char *name, int run, const struct ipc_result *r)
 	for (uint32_t i = 0; i < r->n_calls; i++) {
 		const struct ipc_call *c = &r->calls[i];
 
-		printf("  call %u: ", c->index);
+		if (p && c->index < p->n_calls)
+			printf("  call %u %s: ", c->index,
+			       p->calls[c->index]->meta->name);
+		else
+			printf("  call %u: ", c->index);
 		if (c->flags & WIRE_CALL_FINISHED)
 			printf("result %lld", (long long)c->ret);
 		else
@@ -208,6 +220,83 @@ out:
 	return err;
 }
 
+/* drmfuzz's descriptions, plus the config's syzkaller checkout if set. */
+static int target_load(const struct mgr_config *cfg, struct syz_target **t)
+{
+	struct syz_diags diags = { 0 };
+	char *own = datadir_path("descriptions");
+	const char **dirs = calloc(cfg->descriptions.n + 1, sizeof(*dirs));
+	size_t n = 0;
+	int err = -ENOMEM;
+
+	if (!dirs)
+		goto out;
+	for (size_t i = 0; i < cfg->descriptions.n; i++)
+		dirs[n++] = cfg->descriptions.v[i];
+	if (own)
+		dirs[n++] = own;
+	struct syz_load_opts lo = {
+		.desc_dirs = dirs,
+		.n_desc_dirs = n,
+		.syzkaller = cfg->syzkaller,
+	};
+	err = syz_target_load(&lo, t, &diags);
+	for (size_t i = 0; err && i < diags.n; i++) {
+		char b[1200];
+
+		if (!diags.v[i].warning)
+			log_err("%s",
+				syz_diag_format(&diags.v[i], b, sizeof(b)));
+	}
+	syz_diags_free(&diags);
+out:
+	free(dirs);
+	free(own);
+	return err;
+}
+
+/* Parse @path (non-strict, fixes printed) and encode it into @enc. */
+static int text_load(const struct syz_target *t, const char *path,
+		     struct prog **out, struct buf *enc)
+{
+	struct prog_parse_opts po = { .strict = false };
+	struct prog_diags d = { 0 };
+	uint8_t *code = NULL;
+	size_t len, code_len = 0;
+	char *text;
+	int err = file_read_all(path, EXEC_MAX_SIZE, &text, &len);
+
+	if (err) {
+		log_err("%s: cannot read: %s", path, strerror(-err));
+		return err;
+	}
+	err = prog_parse(t, text, len, &po, out, &d);
+	for (size_t i = 0; i < d.n; i++) {
+		if (err)
+			log_err("%s:%d:%d: %s", path, d.v[i].line, d.v[i].col,
+				d.v[i].msg);
+		else
+			log_warn("%s:%d:%d: fixed: %s", path, d.v[i].line,
+				 d.v[i].col, d.v[i].msg);
+	}
+	prog_diags_free(&d);
+	free(text);
+	if (err)
+		return err;
+	err = prog_encode(*out, &code, &code_len);
+	if (err) {
+		log_err("%s: cannot encode for the executor: %s", path,
+			err == -ENOTSUP ? "a pseudo call the executor lacks" :
+			err == -E2BIG	? "too big" :
+					  strerror(-err));
+		return err;
+	}
+	buf_reset(enc);
+	err = buf_append(enc, code, code_len);
+	free(code);
+	return err;
+}
+
 static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {
 	char *end;
@@ -220,7 +309,7 @@ static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 }
 
 static int run_all(struct vm *vm, struct exec_args *a, struct buf *progs,
-		   char **names, int n)
+		   struct prog **parsed, char **names, int n)
 {
 	char why[300];
 	int rc = 0;
@@ -243,7 +332,7 @@ static int run_all(struct vm *vm, struct exec_args *a, struct buf *progs,
 					names[i], strerror(-err));
 				return 2;
 			}
-			print_result(names[i], k + 1, r);
+			print_result(names[i], k + 1, r, parsed[i]);
 			if (r->status != WIRE_EXEC_OK)
 				rc = 1;
 			ipc_result_free(r);
@@ -329,6 +418,8 @@ int cmd_exec(int argc, char **argv)
 	struct exec_args a = { 0 };
 	struct mgr_config *cfg = NULL;
 	struct buf progs[EXEC_MAX_PROGS] = { { 0 } };
+	struct prog *parsed[EXEC_MAX_PROGS] = { 0 };
+	struct syz_target *target = NULL;
 	struct vm *vm = NULL;
 	char *tmpdir = NULL;
 	uint32_t v, prog_to = 0;
@@ -398,10 +489,6 @@ int cmd_exec(int argc, char **argv)
 		exec_usage(stderr);
 		return 2;
 	}
-	if (!a.raw) {
-		log_err("program text needs src/prog, which this build does not have yet: pass exec-encoded programs with --raw");
-		return 2;
-	}
 	if (argc - optind > EXEC_MAX_PROGS) {
 		log_err("at most %d programs", EXEC_MAX_PROGS);
 		return 2;
@@ -421,10 +508,20 @@ int cmd_exec(int argc, char **argv)
 	}
 	if (cover)
 		a.req.flags |= cmps ? WIRE_EXEC_CMPS : WIRE_EXEC_COVER;
+	if (!a.raw && target_load(cfg, &target)) {
+		log_err("cannot load the descriptions (see above)");
+		goto out;
+	}
 	for (int i = optind; i < argc; i++, n++) {
-		int e = file_read_all(argv[i], EXEC_MAX_SIZE, &progs[n].data,
-				      &progs[n].len);
+		int e;
 
+		if (!a.raw) {
+			if (text_load(target, argv[i], &parsed[n], &progs[n]))
+				goto out;
+			continue;
+		}
+		e = file_read_all(argv[i], EXEC_MAX_SIZE, &progs[n].data,
+				  &progs[n].len);
 		if (e) {
 			log_err("%s: cannot read: %s", argv[i], strerror(-e));
 			goto out;
@@ -439,11 +536,14 @@ int cmd_exec(int argc, char **argv)
 	if (a.req.call_timeout_ms > a.req.prog_timeout_ms)
 		a.req.call_timeout_ms = a.req.prog_timeout_ms;
 	rc = a.bench ? bench(vm, &a, progs, argv + optind, n) :
-		       run_all(vm, &a, progs, argv + optind, n);
+		       run_all(vm, &a, progs, parsed, argv + optind, n);
 out:
 	vm_free(vm);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i <= n && i < EXEC_MAX_PROGS; i++) {
 		buf_free(&progs[i]);
+		prog_free(parsed[i]);
+	}
+	syz_target_free(target);
 	free(tmpdir);
 	config_free(cfg);
 	return rc;

@@ -199,6 +199,7 @@ static void test_copyin_formats(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
+	exec_worker_stop(); /* the worker must inherit the pipe */
 	pb_begin(b, 1, 0);
 	pb_copyin_int(b, 0, EXEC_META(2, EXEC_FMT_NATIVE, 0, 0), 0x1234);
 	pb_copyin_int(b, 2, EXEC_META(2, EXEC_FMT_BIG_ENDIAN, 0, 0), 0x1234);
@@ -249,6 +250,7 @@ static void test_threaded_blocked(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
+	exec_worker_stop(); /* the worker must inherit the pipe */
 	build_rendezvous(b, p[0], p[1]);
 	e.call_timeout_ms = 100;
 	run_req(&e, b, &r);
@@ -274,6 +276,7 @@ static void test_collide(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
+	exec_worker_stop(); /* the worker must inherit the pipe */
 	build_rendezvous(b, p[0], p[1]);
 	run_req(&e, b, &r);
 	assert_int_equal(r.status, WIRE_EXEC_OK);
@@ -296,6 +299,7 @@ static void test_program_timeout(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
+	exec_worker_stop(); /* the worker must inherit the pipe */
 	build_rendezvous(b, p[0], p[1]);
 	e.prog_timeout_ms = 300;
 	e.call_timeout_ms = 100;
@@ -431,6 +435,100 @@ static void test_sandbox_setuid(void **state)
 	free(b);
 }
 
+/* Program A: openat(@path) (kept open), 0x1234 written at 0x200, getpid. */
+static void build_dirty(struct pb *b, const char *path)
+{
+	pb_begin(b, 2, 0);
+	pb_copyin_data(b, 0, path, strlen(path) + 1);
+	pb_copyin_int(b, 0x200, EXEC_META(8, EXEC_FMT_NATIVE, 0, 0), 0x1234);
+	pb_call(b, SYS_openat, 0, 4);
+	pb_const(b, (uint64_t)AT_FDCWD);
+	pb_ptr(b, 0);
+	pb_const(b, O_RDWR | O_CREAT);
+	pb_const(b, 0600);
+	pb_call(b, SYS_getpid, 0, 0);
+	pb_end(b);
+}
+
+/* Program B: r0 = openat(@path); r1 = *(0x200); lseek(r0, r1): r1; getpid. */
+static void build_probe(struct pb *b, const char *path)
+{
+	pb_begin(b, 3, 2);
+	pb_copyin_data(b, 0, path, strlen(path) + 1);
+	pb_call(b, SYS_openat, 1, 4);
+	pb_const(b, (uint64_t)AT_FDCWD);
+	pb_ptr(b, 0);
+	pb_const(b, O_RDWR);
+	pb_const(b, 0);
+	pb_copyout(b, 1, 0x200, 8);
+	pb_call(b, SYS_lseek, 0, 3);
+	pb_result(b, 0, 0, 0, (uint64_t)-1);
+	pb_result(b, 1, 0, 0, 77);
+	pb_const(b, SEEK_SET);
+	pb_call(b, SYS_getpid, 0, 0);
+	pb_end(b);
+}
+
+/*
+ * Each program starts as in a fresh process, whether or not the worker
+ * was reused: the previous program's fds are closed, its data area zero.
+ */
+static void test_worker_reuse(void **state)
+{
+	const char *path = "/tmp/drmfuzz-test-exec-reuse";
+	struct pb *b = malloc(sizeof(*b));
+	struct wire_exec e = opts(0);
+	struct res a, p;
+
+	(void)state;
+	exec_worker_stop();
+	build_dirty(b, path);
+	run_req(&e, b, &a);
+	assert_int_equal(a.status, WIRE_EXEC_OK);
+	assert_true((int64_t)a.calls[0].ret >= 3);
+	build_probe(b, path);
+	run_req(&e, b, &p);
+	assert_int_equal(p.status, WIRE_EXEC_OK);
+	/* The same fd number and a zeroed data area. (Usually the same
+	 * process too, but outside a PID namespace other processes' pids
+	 * can make the server recycle the worker, so that is not checked.) */
+	assert_done(&p.calls[0], a.calls[0].ret, 0);
+	assert_done(&p.calls[1], 0, 0);
+	unlink(path);
+	free(b);
+}
+
+/* A program that forks gets a fresh worker for the next program. */
+static void test_worker_recycled(void **state)
+{
+	struct pb *b = malloc(sizeof(*b));
+	struct wire_exec e = opts(0);
+	struct res a, c;
+
+	(void)state;
+	exec_worker_stop();
+	pb_begin(b, 2, 0);
+	pb_call(b, SYS_getpid, 0, 0);
+	/* fork() as clone(SIGCHLD): the child carries on as a copy of the
+	 * worker until the worker's process group is killed. */
+	pb_call(b, SYS_clone, 0, 5);
+	pb_const(b, SIGCHLD);
+	pb_const(b, 0);
+	pb_const(b, 0);
+	pb_const(b, 0);
+	pb_const(b, 0);
+	pb_end(b);
+	run_req(&e, b, &a);
+	assert_true(a.calls[0].flags & WIRE_CALL_FINISHED);
+	pb_begin(b, 1, 0);
+	pb_call(b, SYS_getpid, 0, 0);
+	pb_end(b);
+	run_req(&e, b, &c);
+	assert_int_equal(c.status, WIRE_EXEC_OK);
+	assert_true(c.calls[0].ret != a.calls[0].ret);
+	free(b);
+}
+
 static void test_rejected(void **state)
 {
 	struct pb *b = malloc(sizeof(*b));
@@ -554,6 +652,8 @@ int main(void)
 		cmocka_unit_test(test_nonfailing),
 		cmocka_unit_test(test_pseudo),
 		cmocka_unit_test(test_sandbox_setuid),
+		cmocka_unit_test(test_worker_reuse),
+		cmocka_unit_test(test_worker_recycled),
 		cmocka_unit_test(test_rejected),
 	};
 
