@@ -324,7 +324,7 @@ static int qemu_start(struct vm *vm, const struct vm_opts *o)
 	}
 	free(bin);
 	if (!path_exists(o->kernel)) {
-		log_err("kernel %s does not exist: run 'drmfuzz kernel build' or fix vm.kernel",
+		log_err("kernel %s does not exist: check --kernel or vm.kernel, or run 'drmfuzz kernel build'",
 			o->kernel);
 		return -ENOENT;
 	}

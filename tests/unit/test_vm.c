@@ -126,6 +126,8 @@ static void test_fake_failures(void **state)
 	       "\\000\\000'; sleep 30",
 	       20000, -EPROTONOSUPPORT, "protocol version 2");
 	broken("echo silent >&2", 20000, -EPIPE, "silent");
+	broken("echo alive >&2; exec 0<&- 1>&-; sleep 30", 20000, -EPIPE,
+	       "the executor closed the connection");
 }
 
 static void test_cpio(void **state)
