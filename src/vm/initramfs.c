@@ -30,6 +30,7 @@ const char vm_init_script[] =
 	"mount -t proc proc /proc\n"
 	"mount -t sysfs sysfs /sys\n"
 	"mount -t devtmpfs devtmpfs /dev\n"
+	"echo \"drmfuzz: init started\" > /dev/kmsg\n"
 	"mount -t debugfs debugfs /sys/kernel/debug\n"
 	"mount -t tmpfs tmpfs /tmp\n"
 	"mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm\n"
@@ -45,9 +46,9 @@ const char vm_init_script[] =
 	"echo 0 > /proc/sys/kernel/printk_ratelimit\n"
 	"[ -e /proc/sys/kernel/softlockup_all_cpu_backtrace ] &&\n"
 	"\techo 1 > /proc/sys/kernel/softlockup_all_cpu_backtrace\n"
-	"echo \"drmfuzz: init done, starting the executor\"\n"
+	"echo \"drmfuzz: init done, starting the executor\" > /dev/kmsg\n"
 	"/bin/drmfuzz-executor --port drmfuzz\n"
-	"echo \"drmfuzz: executor exited with status $?\"\n"
+	"echo \"drmfuzz: executor exited with status $?\" > /dev/kmsg\n"
 	"poweroff -f\n";
 
 static int hex8(struct buf *out, unsigned long v)
