@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "exec.h"
 #include "wire.h"
 
 /*
@@ -42,5 +43,95 @@ int serve_stream(int in, int out, char *err, size_t cap);
 
 /* write() all of @len bytes. 0 or -errno. */
 int write_all(int fd, const void *data, size_t len);
+
+/*
+ * Programs (exec.h encoding) run by a fork server: the serving process
+ * forks one child per program; the child enters the sandbox, runs the
+ * calls and writes results into a shared region; the parent enforces the
+ * program timeout, kills what is left and sends the reply.
+ */
+
+/*
+ * Once at start-up, as root, before any request: map the data area at
+ * EXEC_DATA_ADDR (with guard pages) and the shared result region, open
+ * the KCOV fds when @kcov (failing that, coverage requests are refused),
+ * and remember the transport fds @in/@out (-1: none) so children close
+ * them. 0, or -errno with a message in @err.
+ */
+int exec_setup(int kcov, int in, int out, char *err, size_t cap);
+
+/*
+ * Answer one WIRE_EXEC payload by appending a WIRE_EXEC_REPLY (or a
+ * WIRE_ERROR when the request or program is rejected) frame with @id to
+ * @w. Returns the cursor's error.
+ */
+int exec_handle(uint32_t id, const uint8_t *payload, size_t len,
+		struct wire_wr *w);
+
+/* KCOV (kcov.c): one fd and buffer per worker thread, opened at start. */
+#define KCOV_THREADS 16
+#define KCOV_BUF_WORDS (256U << 10) /* per thread: PCs, or comparisons x 4 */
+
+int kcov_open_all(char *err, size_t cap);
+int kcov_available(void);
+/* In the calling thread: KCOV_ENABLE of buffer @t (PCs or comparisons). */
+int kcov_enable(int t, int cmps);
+void kcov_reset(int t);
+/* Entries recorded since the reset (PCs, or comparisons) and the array
+ * they start at (a PC per word; comparisons as 4 words type, a1, a2, pc). */
+uint64_t kcov_count(int t, int cmps);
+const uint64_t *kcov_entries(int t);
+/* Most entries a buffer holds in that mode. */
+uint64_t kcov_capacity(int cmps);
+
+/* Sandbox (sandbox.c): enter @sandbox (enum wire_sandbox) in the child. */
+int sandbox_enter(uint32_t sandbox, char *err, size_t cap);
+
+/* Pseudo-syscalls (pseudo.c): -1 with errno set on failure. */
+long pseudo_call(uint32_t id, const uint64_t *a);
+
+/*
+ * Access memory a program controls without dying: @fn(@ctx) runs with
+ * SIGSEGV/SIGBUS turned into a 0 return (1 on success). The child
+ * installs the handler once with nonfailing_install().
+ */
+void nonfailing_install(void);
+int nonfailing(void (*fn)(void *ctx), void *ctx);
+
+/* The region a program's child fills and the parent reads (never trusting
+ * it: a program can scribble over it). */
+struct exec_shm_call {
+	uint32_t flags; /* WIRE_CALL_*, updated atomically */
+	uint32_t err;
+	uint64_t ret;
+	uint32_t pcs_off, n_pcs; /* arena words */
+	uint32_t cmps_off, n_cmps; /* arena words, 3 per comparison */
+};
+
+#define EXEC_SHM_ARENA_WORDS ((WIRE_MAX_PAYLOAD - (64U << 10)) / 8)
+
+struct exec_shm {
+	uint64_t bench_runs; /* WIRE_BENCH: programs run */
+	uint32_t arena_used; /* words handed out, atomic */
+	uint32_t failed; /* the child could not run: msg says why */
+	char msg[WIRE_EXEC_MSG_MAX];
+	struct exec_shm_call calls[EXEC_MAX_CALLS];
+	uint64_t arena[EXEC_SHM_ARENA_WORDS];
+};
+
+/*
+ * In the program's child, sandbox entered: run the (already validated)
+ * program of @req, filling @shm. Returns when the program is done; calls
+ * still blocked are left running (the caller exits).
+ */
+void exec_program(const struct wire_exec *req, struct exec_shm *shm);
+
+/* WIRE_BENCH (run.c): the ceiling loop; appends a reply like exec_handle. */
+int exec_bench(uint32_t id, const uint8_t *payload, size_t len,
+	       struct wire_wr *w);
+
+/* The child's way out on an error: message into the shm, exit. */
+__attribute__((noreturn, format(printf, 1, 2))) void
+exec_child_fail(const char *fmt, ...);
 
 #endif

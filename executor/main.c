@@ -10,7 +10,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -105,6 +107,38 @@ static int port_open(const char *name)
 		name, name);
 }
 
+/*
+ * Serve from PID 1 of a new PID namespace, so that no program (not even
+ * kill(-1, SIGKILL) as root) can kill the executor, and everything a
+ * program leaves behind can be killed. The original process waits and
+ * exits with the server's status. Without CAP_SYS_ADMIN, serve as we are.
+ */
+static void pidns_enter(int fd)
+{
+	int st;
+	pid_t pid;
+
+	if (unshare(CLONE_NEWPID)) {
+		fprintf(stderr,
+			"drmfuzz-executor: no PID namespace (%s): programs "
+			"can signal the executor\n",
+			strerror(errno));
+		return;
+	}
+	pid = fork();
+	if (pid < 0)
+		fail("fork into the PID namespace");
+	if (pid == 0)
+		return;
+	if (fd > 2)
+		close(fd);
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR)
+			fail("waitpid");
+	}
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -132,6 +166,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	features_detect(&hello, timing, sizeof(timing));
+	pidns_enter(in);
+	if (exec_setup(!!(hello.features &
+			  (WIRE_FEAT_KCOV | WIRE_FEAT_KCOV_CMP)),
+		       in, out, err, sizeof(err)))
+		failmsg("%s", err);
 	fprintf(stderr,
 		"drmfuzz-executor: kernel %s, features 0x%x, %u DRM nodes (%s)\n",
 		hello.release, hello.features, hello.n_nodes, timing);

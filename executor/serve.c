@@ -37,6 +37,10 @@ int serve_handle(const struct wire_hdr *hdr, const uint8_t *payload,
 		wire_frame_begin(w, WIRE_PONG, hdr->id);
 		wire_put_bytes(w, payload, hdr->len);
 		break;
+	case WIRE_EXEC:
+		return exec_handle(hdr->id, payload, hdr->len, w);
+	case WIRE_BENCH:
+		return exec_bench(hdr->id, payload, hdr->len, w);
 	default:
 		snprintf(msg, sizeof(msg), "unsupported request type %u",
 			 (unsigned)hdr->type);

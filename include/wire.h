@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -27,10 +28,12 @@ enum wire_type {
 	WIRE_HELLO = 1, /* executor -> host, first frame: struct wire_hello */
 	WIRE_PING = 2, /* host -> executor: any payload, echoed in PONG */
 	WIRE_PONG = 3, /* executor -> host: same id and payload as the PING */
-	WIRE_EXEC = 4, /* host -> executor: run a program (next issue) */
-	WIRE_EXEC_REPLY = 5, /* executor -> host: its results */
+	WIRE_EXEC = 4, /* host -> executor: run a program (struct wire_exec) */
+	WIRE_EXEC_REPLY = 5, /* executor -> host: its results, see below */
 	WIRE_ERROR =
 		6, /* executor -> host: request @id refused; payload: str */
+	WIRE_BENCH = 7, /* host -> executor: the ceiling loop, see below */
+	WIRE_BENCH_REPLY = 8,
 };
 
 /* Exit status of the executor after fail()/failmsg(): the host knows it. */
@@ -368,6 +371,284 @@ static inline int wire_hello_decode(const void *data, size_t len,
 	if (r.err)
 		h->n_nodes = 0;
 	return r.err;
+}
+
+static inline uint64_t wire_rd64(const uint8_t *p)
+{
+	return (uint64_t)wire_rd32(p) | ((uint64_t)wire_rd32(p + 4) << 32);
+}
+
+/*
+ * WIRE_EXEC: run one program. Payload: u32 flags, sandbox,
+ * call_timeout_ms, prog_timeout_ms, proc, prog_len, then prog_len bytes of
+ * exec encoding (include/exec.h), ending the payload. A request the
+ * executor cannot accept (bad options, a program its decoder rejects) is
+ * answered with WIRE_ERROR naming the problem; nothing runs.
+ */
+#define WIRE_EXEC_COVER (1U << 0) /* KCOV_TRACE_PC: PCs per call */
+#define WIRE_EXEC_CMPS (1U << 1) /* KCOV_TRACE_CMP instead of PCs */
+#define WIRE_EXEC_THREADED (1U << 2) /* each call in a worker thread */
+#define WIRE_EXEC_COLLIDE (1U << 3) /* pairs of calls run concurrently */
+#define WIRE_EXEC_KNOWN_FLAGS 0xfU
+
+enum wire_sandbox {
+	WIRE_SANDBOX_NONE = 0, /* root */
+	WIRE_SANDBOX_SETUID = 1, /* uid/gid 65534, supplementary group 44 */
+};
+
+#define WIRE_EXEC_MAX_TIMEOUT_MS (10U * 60 * 1000)
+#define WIRE_EXEC_MAX_PROCS 64U /* proc is < this */
+
+struct wire_exec {
+	uint32_t flags; /* WIRE_EXEC_* */
+	uint32_t sandbox; /* enum wire_sandbox */
+	/* Threaded/collide: how long the program waits for one call before
+	 * it moves on (the call is then "blocked"). 1..prog_timeout_ms. */
+	uint32_t call_timeout_ms;
+	/* The program is killed after this. 1..WIRE_EXEC_MAX_TIMEOUT_MS. */
+	uint32_t prog_timeout_ms;
+	uint32_t proc; /* value of pid in pid-dependent arguments */
+	const uint8_t *prog; /* decode: points into the payload */
+	size_t prog_len;
+};
+
+static inline void wire_exec_encode(struct wire_wr *w,
+				    const struct wire_exec *e)
+{
+	wire_put_u32(w, e->flags);
+	wire_put_u32(w, e->sandbox);
+	wire_put_u32(w, e->call_timeout_ms);
+	wire_put_u32(w, e->prog_timeout_ms);
+	wire_put_u32(w, e->proc);
+	if (e->prog_len > WIRE_MAX_PAYLOAD) {
+		w->err = -EMSGSIZE;
+		return;
+	}
+	wire_put_u32(w, (uint32_t)e->prog_len);
+	wire_put_bytes(w, e->prog, e->prog_len);
+}
+
+/*
+ * Decode and check a WIRE_EXEC payload. 0, or -EBADMSG with a reason in
+ * @why (cap bytes). The program itself is checked by exec_decode.h.
+ */
+static inline int wire_exec_decode(const void *data, size_t len,
+				   struct wire_exec *e, char *why, size_t cap)
+{
+	struct wire_rd r;
+	uint32_t n;
+	const char *bad = NULL;
+
+	memset(e, 0, sizeof(*e));
+	wire_rd_init(&r, data, len);
+	e->flags = wire_get_u32(&r);
+	e->sandbox = wire_get_u32(&r);
+	e->call_timeout_ms = wire_get_u32(&r);
+	e->prog_timeout_ms = wire_get_u32(&r);
+	e->proc = wire_get_u32(&r);
+	n = wire_get_u32(&r);
+	e->prog = wire_rd_take(&r, n);
+	e->prog_len = n;
+	if (r.err)
+		bad = "truncated request";
+	else if (r.off != r.len)
+		bad = "bytes after the program";
+	else if (e->flags & ~WIRE_EXEC_KNOWN_FLAGS)
+		bad = "unknown flags";
+	else if ((e->flags & WIRE_EXEC_COVER) && (e->flags & WIRE_EXEC_CMPS))
+		bad = "cover and comparisons are exclusive (one KCOV mode)";
+	else if (e->sandbox > WIRE_SANDBOX_SETUID)
+		bad = "unknown sandbox";
+	else if (!e->prog_timeout_ms ||
+		 e->prog_timeout_ms > WIRE_EXEC_MAX_TIMEOUT_MS)
+		bad = "program timeout out of range";
+	else if (!e->call_timeout_ms || e->call_timeout_ms > e->prog_timeout_ms)
+		bad = "call timeout out of range";
+	else if (e->proc >= WIRE_EXEC_MAX_PROCS)
+		bad = "proc out of range";
+	else if (!n)
+		bad = "empty program";
+	if (!bad)
+		return 0;
+	if (cap)
+		snprintf(why, cap, "WIRE_EXEC: %s", bad);
+	e->prog = NULL;
+	e->prog_len = 0;
+	return -EBADMSG;
+}
+
+/*
+ * WIRE_EXEC_REPLY payload: u32 status (enum wire_exec_status), u32 code
+ * (the signal for CRASHED, the exit status for FAILED), str message, u32
+ * n_calls, then n_calls records in increasing call index:
+ *
+ *   u32 index, u32 flags (WIRE_CALL_*), u32 errno, u64 return value,
+ *   u32 n_pcs, u32 n_cmps, n_pcs x u64 PC, n_cmps x (u64 type, arg1, arg2)
+ *
+ * Calls that never started have no record. PCs are the call's raw KCOV
+ * trace in execution order (its own thread's buffer), not deduplicated:
+ * the host hashes edges between consecutive PCs and deduplicates them, so
+ * any filtering here would lose edges. A trace longer than
+ * WIRE_EXEC_MAX_PCS, a KCOV buffer that filled up, or a reply that would
+ * not fit in a frame truncates the PCs and sets WIRE_CALL_COVER_OVERFLOW.
+ * Comparisons are deduplicated per call (KCOV's type: bit 0 = one operand
+ * is a constant, bits 1-2 = log2 of the size), without those against 0
+ * and those between two kernel addresses.
+ */
+/*
+ * WIRE_BENCH: the benchmark's ceiling. Payload: u32 duration_ms, then a
+ * WIRE_EXEC payload. One child (no sandbox) runs the program's calls over
+ * and over in one process with KCOV as asked, without forking or replying
+ * per run, for duration_ms. WIRE_BENCH_REPLY: u64 runs, u64 elapsed_us.
+ */
+#define WIRE_BENCH_MAX_MS 600000U
+
+enum wire_exec_status {
+	WIRE_EXEC_OK = 0, /* the program ran to its end */
+	WIRE_EXEC_CRASHED = 1, /* the program's process died of a signal */
+	WIRE_EXEC_TIMEOUT = 2, /* killed after prog_timeout_ms */
+	WIRE_EXEC_FAILED = 3, /* could not set up (sandbox...): message */
+};
+
+#define WIRE_CALL_EXECUTED (1U << 0) /* started */
+#define WIRE_CALL_FINISHED (1U << 1) /* returned */
+#define WIRE_CALL_BLOCKED (1U << 2) /* outlived call_timeout_ms */
+#define WIRE_CALL_COVER_OVERFLOW (1U << 3) /* PCs/comparisons truncated */
+#define WIRE_CALL_FAULT_INJECTED (1U << 4) /* fail_nth fired */
+#define WIRE_CALL_KNOWN_FLAGS 0x1fU
+
+#define WIRE_EXEC_MAX_PCS (256U << 10)
+#define WIRE_EXEC_MAX_CMPS (64U << 10)
+#define WIRE_EXEC_MSG_MAX 256
+#define WIRE_EXEC_CALL_HDR 28 /* bytes of a record before its PCs */
+
+struct wire_exec_reply {
+	uint32_t status;
+	uint32_t code;
+	char msg[WIRE_EXEC_MSG_MAX];
+	uint32_t n_calls;
+	struct wire_rd calls_; /* positioned at the next record */
+	int64_t prev_;
+};
+
+struct wire_exec_call {
+	uint32_t index, flags, err;
+	uint64_t ret;
+	uint32_t n_pcs, n_cmps;
+	const uint8_t *pcs_; /* use wire_call_pc() */
+	const uint8_t *cmps_; /* use wire_call_cmp() */
+};
+
+struct wire_cmp {
+	uint64_t type, arg1, arg2;
+};
+
+static inline void wire_exec_reply_begin(struct wire_wr *w, uint32_t status,
+					 uint32_t code, const char *msg,
+					 uint32_t n_calls)
+{
+	wire_put_u32(w, status);
+	wire_put_u32(w, code);
+	wire_put_str(w, msg);
+	wire_put_u32(w, n_calls);
+}
+
+/* One record; @cmps holds 3 * @n_cmps words (type, arg1, arg2). */
+static inline void wire_exec_call_encode(struct wire_wr *w, uint32_t index,
+					 uint32_t flags, uint32_t err,
+					 uint64_t ret, const uint64_t *pcs,
+					 uint32_t n_pcs, const uint64_t *cmps,
+					 uint32_t n_cmps)
+{
+	wire_put_u32(w, index);
+	wire_put_u32(w, flags);
+	wire_put_u32(w, err);
+	wire_put_u64(w, ret);
+	wire_put_u32(w, n_pcs);
+	wire_put_u32(w, n_cmps);
+	for (uint32_t i = 0; i < n_pcs; i++)
+		wire_put_u64(w, pcs[i]);
+	for (uint32_t i = 0; i < 3 * n_cmps; i++)
+		wire_put_u64(w, cmps[i]);
+}
+
+/* Read one record; 0 or -EBADMSG. @prev: the previous index or -1. */
+static inline int wire_exec_call_read_(struct wire_rd *r,
+				       struct wire_exec_call *c, int64_t prev)
+{
+	c->index = wire_get_u32(r);
+	c->flags = wire_get_u32(r);
+	c->err = wire_get_u32(r);
+	c->ret = wire_get_u64(r);
+	c->n_pcs = wire_get_u32(r);
+	c->n_cmps = wire_get_u32(r);
+	if (r->err || (int64_t)c->index <= prev || c->index >= 4096 ||
+	    (c->flags & ~WIRE_CALL_KNOWN_FLAGS) ||
+	    c->n_pcs > WIRE_EXEC_MAX_PCS || c->n_cmps > WIRE_EXEC_MAX_CMPS)
+		return r->err = -EBADMSG;
+	c->pcs_ = wire_rd_take(r, (size_t)c->n_pcs * 8);
+	c->cmps_ = wire_rd_take(r, (size_t)c->n_cmps * 24);
+	return r->err;
+}
+
+/*
+ * Decode a WIRE_EXEC_REPLY payload, checking every record: 0, or -EBADMSG.
+ * Records are then read in order with wire_exec_reply_next (pointers into
+ * @data, which must outlive them).
+ */
+static inline int wire_exec_reply_decode(const void *data, size_t len,
+					 struct wire_exec_reply *rep)
+{
+	struct wire_rd r;
+	struct wire_exec_call c = { 0 };
+	int64_t prev = -1;
+
+	memset(rep, 0, sizeof(*rep));
+	wire_rd_init(&r, data, len);
+	rep->status = wire_get_u32(&r);
+	rep->code = wire_get_u32(&r);
+	wire_get_str(&r, rep->msg, sizeof(rep->msg));
+	rep->n_calls = wire_get_u32(&r);
+	if (!r.err && (rep->status > WIRE_EXEC_FAILED || rep->n_calls > 4096))
+		r.err = -EBADMSG;
+	rep->calls_ = r;
+	rep->prev_ = -1;
+	for (uint32_t i = 0; i < rep->n_calls && !r.err; i++) {
+		if (!wire_exec_call_read_(&r, &c, prev))
+			prev = c.index;
+	}
+	if (!r.err && r.off != r.len)
+		r.err = -EBADMSG;
+	if (r.err)
+		rep->n_calls = 0;
+	return r.err;
+}
+
+/* The next record into *c: 1, or 0 after the last one. */
+static inline int wire_exec_reply_next(struct wire_exec_reply *rep,
+				       struct wire_exec_call *c)
+{
+	if (!rep->n_calls || rep->calls_.off >= rep->calls_.len)
+		return 0;
+	if (wire_exec_call_read_(&rep->calls_, c, rep->prev_))
+		return 0;
+	rep->prev_ = c->index;
+	return 1;
+}
+
+static inline uint64_t wire_call_pc(const struct wire_exec_call *c, uint32_t i)
+{
+	return wire_rd64(c->pcs_ + (size_t)i * 8);
+}
+
+static inline struct wire_cmp wire_call_cmp(const struct wire_exec_call *c,
+					    uint32_t i)
+{
+	const uint8_t *p = c->cmps_ + (size_t)i * 24;
+	struct wire_cmp x = { wire_rd64(p), wire_rd64(p + 8),
+			      wire_rd64(p + 16) };
+
+	return x;
 }
 
 #endif

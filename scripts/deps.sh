@@ -7,7 +7,7 @@ packages=(
 	meson ninja-build pkg-config gcc clang lld libclang-rt-14-dev clang-format
 	# libraries
 	libjansson-dev libsqlite3-dev libmicrohttpd-dev libdw-dev libelf-dev
-	libcmocka-dev libxxhash-dev libssl-dev
+	libcmocka-dev libxxhash-dev libssl-dev sqlite3
 	# kernel build
 	linux-source-6.1 make bc bison flex perl xz-utils cpio
 	# VMs

@@ -13,6 +13,12 @@ struct cmd {
 };
 
 int cmd_kernel(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_consts(int argc, char **argv);
+int cmd_syscalls(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_prog(int argc, char **argv);
 
 #endif

@@ -8,7 +8,19 @@
 static const struct cmd commands[] = {
 	{ "kernel", cmd_kernel,
 	  "build a fuzzing kernel (KCOV, KASAN, lockdep, DRM)" },
+	{ "consts", cmd_consts,
+	  "regenerate description .const files from UAPI headers" },
+	{ "syscalls", cmd_syscalls,
+	  "compile the descriptions, list the enabled syscalls" },
+	{ "report", cmd_report,
+	  "parse a console log: crash title, type, symbolized report" },
 	{ "vm", cmd_vm, "boot a VM and check what it offers for fuzzing" },
+	{ "exec", cmd_exec,
+	  "run programs in a VM and print what each call did" },
+	{ "run", cmd_run,
+	  "fuzz until stopped (the default config needs no file)" },
+	{ "prog", cmd_prog,
+	  "parse, generate, mutate, encode programs (syzkaller format)" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -427,7 +427,7 @@ struct mgr_config *config_default(void)
 	c->workdir = strdup("./workdir");
 	c->sandbox = strdup("none");
 	c->type = strdup("qemu");
-	c->procs = 2;
+	c->procs = 1;
 	c->cover = true;
 	c->reproduce = true;
 	c->vm.count = 1;

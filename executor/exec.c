@@ -1,0 +1,651 @@
+/*
+ * drmfuzz-executor: the interpreter, run in a program's child. Walks the
+ * exec encoding (include/exec_decode.h): copyin into the data area, calls
+ * (inline, or in worker threads with a per-call timeout), results and
+ * copyouts, KCOV per call into the shared region.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <linux/kcov.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exec_decode.h"
+#include "executor.h"
+
+#define DATA ((uint8_t *)(uintptr_t)EXEC_DATA_ADDR)
+#define MAX_RERUN 100
+
+enum cover_mode { COVER_NONE, COVER_PCS, COVER_CMPS };
+
+struct job {
+	uint32_t index;
+	uint32_t kind;
+	uint64_t nr;
+	uint64_t args[EXEC_MAX_ARGS];
+	int64_t fail_nth;
+	uint64_t rerun;
+	int has_copyout;
+	uint64_t copyout;
+	struct exec_decoder co; /* positioned at the call's COPYOUTs */
+};
+
+struct worker {
+	pthread_t th;
+	int started;
+	uint32_t busy; /* futex word: 1 while running job */
+	struct job job;
+};
+
+static struct exec_shm *shm;
+static const struct wire_exec *req;
+static enum cover_mode cover;
+static struct {
+	uint64_t val;
+	uint32_t set;
+} results[EXEC_MAX_RESULTS];
+static struct worker workers[KCOV_THREADS];
+
+void exec_child_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(shm->msg, sizeof(shm->msg), fmt, ap);
+	va_end(ap);
+	__atomic_store_n(&shm->failed, 1, __ATOMIC_RELEASE);
+	_exit(WIRE_EXIT_FAIL);
+}
+
+/* --- Surviving faults on program-controlled memory. --- */
+
+static __thread volatile int nf_active;
+static __thread sigjmp_buf nf_jmp;
+
+static void nf_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)si;
+	(void)uc;
+	if (nf_active)
+		siglongjmp(nf_jmp, 1);
+	signal(sig, SIG_DFL); /* not ours: fault again and die of it */
+}
+
+void nonfailing_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = nf_handler;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+int nonfailing(void (*fn)(void *ctx), void *ctx)
+{
+	int ok = 0;
+
+	nf_active = 1;
+	if (!sigsetjmp(nf_jmp, 0)) {
+		fn(ctx);
+		ok = 1;
+	}
+	nf_active = 0;
+	return ok;
+}
+
+/* --- Values. --- */
+
+static uint64_t bswap(uint64_t v, uint32_t size)
+{
+	switch (size) {
+	case 2:
+		return __builtin_bswap16((uint16_t)v);
+	case 4:
+		return __builtin_bswap32((uint32_t)v);
+	case 8:
+		return __builtin_bswap64(v);
+	default:
+		return v;
+	}
+}
+
+static uint64_t load_le(const uint8_t *p, uint32_t size)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, p, size);
+	return v;
+}
+
+static uint64_t arg_value(const struct exec_arg *a)
+{
+	uint64_t v;
+
+	if (a->kind == EXEC_ARG_CONST) {
+		v = a->value + (uint64_t)req->proc * a->pid_stride;
+		return a->addr ? v + EXEC_DATA_ADDR : v;
+	}
+	if (!__atomic_load_n(&results[a->index].set, __ATOMIC_ACQUIRE))
+		return a->value;
+	v = __atomic_load_n(&results[a->index].val, __ATOMIC_RELAXED);
+	if (a->op_div)
+		v /= a->op_div;
+	return v + a->op_add;
+}
+
+static void store_int(uint8_t *p, const struct exec_arg *a, uint64_t v)
+{
+	char tmp[32];
+	uint64_t old, mask;
+
+	switch (a->format) {
+	case EXEC_FMT_STR_DEC:
+		snprintf(tmp, sizeof(tmp), "%020llu", (unsigned long long)v);
+		memcpy(p, tmp, a->size);
+		return;
+	case EXEC_FMT_STR_HEX:
+		snprintf(tmp, sizeof(tmp), "0x%016llx", (unsigned long long)v);
+		memcpy(p, tmp, a->size);
+		return;
+	case EXEC_FMT_STR_OCT:
+		snprintf(tmp, sizeof(tmp), "%023llo", (unsigned long long)v);
+		memcpy(p, tmp, a->size);
+		return;
+	}
+	if (a->bf_len) {
+		old = load_le(p, a->size);
+		if (a->format == EXEC_FMT_BIG_ENDIAN)
+			old = bswap(old, a->size);
+		mask = a->bf_len >= 64 ? ~0ull :
+					 ((1ull << a->bf_len) - 1) << a->bf_off;
+		v = (old & ~mask) | ((v << a->bf_off) & mask);
+	}
+	if (a->format == EXEC_FMT_BIG_ENDIAN)
+		v = bswap(v, a->size);
+	memcpy(p, &v, a->size);
+}
+
+static uint32_t csum_add(uint32_t acc, const uint8_t *p, uint64_t len)
+{
+	uint64_t i;
+
+	for (i = 0; i + 1 < len; i += 2) {
+		uint16_t w;
+
+		memcpy(&w, p + i, 2);
+		acc += w;
+	}
+	if (len % 2)
+		acc += p[len - 1];
+	return acc;
+}
+
+static void store_csum(uint8_t *p, const struct exec_arg *a)
+{
+	uint32_t acc = 0;
+	uint16_t sum;
+
+	for (uint32_t i = 0; i < a->n_chunks; i++) {
+		const struct exec_chunk *c = &a->chunks[i];
+
+		if (c->kind == EXEC_CHUNK_DATA)
+			acc = csum_add(acc, DATA + c->a, c->b);
+		else
+			acc = csum_add(acc, (const uint8_t *)&c->a, c->b);
+	}
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	sum = (uint16_t)~acc;
+	memcpy(p, &sum, 2);
+}
+
+static void copyin_fn(void *ctx)
+{
+	const struct exec_insn *in = ctx;
+	const struct exec_arg *a = &in->arg;
+	uint8_t *p = DATA + in->addr;
+
+	switch (a->kind) {
+	case EXEC_ARG_CONST:
+	case EXEC_ARG_RESULT:
+		store_int(p, a, arg_value(a));
+		break;
+	case EXEC_ARG_DATA:
+		memcpy(p, a->data, a->size);
+		break;
+	case EXEC_ARG_CSUM:
+		store_csum(p, a);
+		break;
+	}
+}
+
+struct copyout_ctx {
+	const uint8_t *p;
+	uint32_t size;
+	uint64_t v;
+};
+
+static void copyout_fn(void *ctx)
+{
+	struct copyout_ctx *c = ctx;
+
+	c->v = load_le(c->p, c->size);
+}
+
+static void result_set(uint64_t index, uint64_t v)
+{
+	__atomic_store_n(&results[index].val, v, __ATOMIC_RELAXED);
+	__atomic_store_n(&results[index].set, 1, __ATOMIC_RELEASE);
+}
+
+/* --- Coverage. --- */
+
+static int cmp_less(const uint64_t *x, const uint64_t *y)
+{
+	for (int i = 0; i < 3; i++) {
+		if (x[i] != y[i])
+			return x[i] < y[i];
+	}
+	return 0;
+}
+
+static void cmp_swap(uint64_t *x, uint64_t *y)
+{
+	for (int i = 0; i < 3; i++) {
+		uint64_t t = x[i];
+
+		x[i] = y[i];
+		y[i] = t;
+	}
+}
+
+static void cmp_sift(uint64_t *v, uint32_t r, uint32_t n)
+{
+	for (uint32_t c; (c = 2 * r + 1) < n; r = c) {
+		if (c + 1 < n && cmp_less(v + 3 * c, v + 3 * (c + 1)))
+			c++;
+		if (!cmp_less(v + 3 * r, v + 3 * c))
+			break;
+		cmp_swap(v + 3 * r, v + 3 * c);
+	}
+}
+
+/* Heap sort of @n triples (no allocation, no recursion). */
+static void cmp_sort(uint64_t *v, uint32_t n)
+{
+	for (uint32_t s = n / 2; s-- > 0;)
+		cmp_sift(v, s, n);
+	for (uint32_t end = n; end > 1;) {
+		end--;
+		cmp_swap(v, v + 3 * end);
+		cmp_sift(v, 0, end);
+	}
+}
+
+static int kernel_addr(uint64_t v)
+{
+	return v >= 0xffff800000000000ull;
+}
+
+static int cmp_ignored(uint64_t type, uint64_t a1, uint64_t a2)
+{
+	if (a1 == 0 && (a2 == 0 || (type & KCOV_CMP_CONST)))
+		return 1;
+	return (type & KCOV_CMP_MASK) == KCOV_CMP_SIZE(3) && kernel_addr(a1) &&
+	       kernel_addr(a2);
+}
+
+/* Reserve @n arena words; the offset, and *got (maybe fewer than @n). */
+static uint32_t arena_take(uint32_t n, uint32_t *got)
+{
+	uint32_t off =
+		__atomic_fetch_add(&shm->arena_used, n, __ATOMIC_RELAXED);
+
+	if (off >= EXEC_SHM_ARENA_WORDS)
+		*got = 0;
+	else
+		*got = EXEC_SHM_ARENA_WORDS - off < n ?
+			       EXEC_SHM_ARENA_WORDS - off :
+			       n;
+	return off;
+}
+
+/* Record what KCOV buffer @t holds for call @c; returns overflow flags. */
+static uint32_t collect(struct exec_shm_call *c, int t, uint64_t n)
+{
+	const uint64_t *e = kcov_entries(t);
+	uint32_t flags = 0, want, got, off, k = 0;
+
+	if (n >= kcov_capacity(cover == COVER_CMPS))
+		flags |= WIRE_CALL_COVER_OVERFLOW;
+	if (cover == COVER_PCS) {
+		want = n > WIRE_EXEC_MAX_PCS ? WIRE_EXEC_MAX_PCS : (uint32_t)n;
+		off = arena_take(want, &got);
+		if (got < n)
+			flags |= WIRE_CALL_COVER_OVERFLOW;
+		memcpy(shm->arena + off, e, (size_t)got * 8);
+		c->pcs_off = off;
+		c->n_pcs = got;
+		return flags;
+	}
+	want = n > WIRE_EXEC_MAX_CMPS ? WIRE_EXEC_MAX_CMPS : (uint32_t)n;
+	off = arena_take(3 * want, &got);
+	got /= 3;
+	if (got < n)
+		flags |= WIRE_CALL_COVER_OVERFLOW;
+	for (uint32_t i = 0; i < got; i++) {
+		const uint64_t *x = e + 4 * i;
+		uint64_t *o = shm->arena + off + 3 * k;
+
+		if (cmp_ignored(x[0], x[1], x[2]))
+			continue;
+		o[0] = x[0];
+		o[1] = x[1];
+		o[2] = x[2];
+		k++;
+	}
+	cmp_sort(shm->arena + off, k);
+	got = k;
+	k = 0;
+	for (uint32_t i = 0; i < got; i++) {
+		uint64_t *x = shm->arena + off + 3 * i;
+
+		if (k && !memcmp(x, shm->arena + off + 3 * (k - 1), 24))
+			continue;
+		memmove(shm->arena + off + 3 * k, x, 24);
+		k++;
+	}
+	c->cmps_off = off;
+	c->n_cmps = k;
+	return flags;
+}
+
+/* --- Calls. --- */
+
+static int fault_arm(int64_t nth)
+{
+	char buf[24];
+	int fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	int n = snprintf(buf, sizeof(buf), "%lld", (long long)nth);
+
+	if (fd < 0)
+		exec_child_fail("open /proc/thread-self/fail-nth: %s",
+				strerror(errno));
+	if (pwrite(fd, buf, (size_t)n, 0) != n)
+		exec_child_fail("write fail-nth: %s", strerror(errno));
+	return fd;
+}
+
+/* Did the armed fault fire? Disarms and closes. */
+static int fault_fired(int fd)
+{
+	char buf[16] = "";
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	int fired = n == 2 && buf[0] == '0';
+
+	if (pwrite(fd, "0", 1, 0) != 1)
+		exec_child_fail("reset fail-nth: %s", strerror(errno));
+	close(fd);
+	return fired;
+}
+
+static long do_call(const struct job *j)
+{
+	const uint64_t *a = j->args;
+
+	if (j->kind == EXEC_CALL_PSEUDO)
+		return pseudo_call((uint32_t)j->nr, a);
+	return syscall((long)j->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+static void run_copyouts(const struct job *j)
+{
+	struct exec_decoder d = j->co;
+	struct exec_insn in;
+
+	while (exec_decode_next(&d, &in) > 0 && in.op == EXEC_OP_COPYOUT) {
+		struct copyout_ctx c = { DATA + in.addr, (uint32_t)in.size, 0 };
+
+		if (nonfailing(copyout_fn, &c))
+			result_set(in.index, c.v);
+	}
+}
+
+/* Run one call in the calling thread, which owns KCOV buffer @t. */
+static void run_call(const struct job *j, int t)
+{
+	struct exec_shm_call *c = &shm->calls[j->index];
+	uint32_t flags = WIRE_CALL_FINISHED;
+	int fail_fd = -1, err;
+	uint64_t n = 0;
+	long ret;
+
+	__atomic_fetch_or(&c->flags, WIRE_CALL_EXECUTED, __ATOMIC_RELAXED);
+	if (j->fail_nth >= 0)
+		fail_fd = fault_arm(j->fail_nth);
+	if (cover)
+		kcov_reset(t);
+	ret = do_call(j);
+	err = ret == -1 ? errno : 0;
+	if (cover)
+		n = kcov_count(t, cover == COVER_CMPS);
+	if (fail_fd >= 0 && fault_fired(fail_fd))
+		flags |= WIRE_CALL_FAULT_INJECTED;
+	if (cover)
+		flags |= collect(c, t, n);
+	for (uint64_t i = 0; i < j->rerun; i++)
+		do_call(j);
+	c->ret = (uint64_t)ret;
+	c->err = (uint32_t)err;
+	if (ret != -1) {
+		if (j->has_copyout)
+			result_set(j->copyout, (uint64_t)ret);
+		run_copyouts(j);
+	}
+	__atomic_fetch_or(&c->flags, flags, __ATOMIC_RELEASE);
+}
+
+/* --- Worker threads. --- */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void futex_wait(uint32_t *w, uint32_t val, uint64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000),
+			       (long)(ms % 1000) * 1000000 };
+
+	syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, val, &ts, NULL, 0);
+}
+
+static void futex_wake(uint32_t *w)
+{
+	syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	int t = (int)(w - workers), e;
+
+	if (cover && (e = kcov_enable(t, cover == COVER_CMPS)))
+		exec_child_fail("KCOV_ENABLE in thread %d: %s", t,
+				strerror(-e));
+	for (;;) {
+		while (!__atomic_load_n(&w->busy, __ATOMIC_ACQUIRE))
+			futex_wait(&w->busy, 0, 1000);
+		run_call(&w->job, t);
+		__atomic_store_n(&w->busy, 0, __ATOMIC_RELEASE);
+		futex_wake(&w->busy);
+	}
+	return NULL;
+}
+
+/* Wait up to @ms for @w to finish its job: 1 when it did. */
+static int worker_wait(struct worker *w, uint64_t ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	for (;;) {
+		uint64_t now = now_ms();
+
+		if (!__atomic_load_n(&w->busy, __ATOMIC_ACQUIRE))
+			return 1;
+		if (now >= end)
+			return 0;
+		futex_wait(&w->busy, 1, end - now);
+	}
+}
+
+/* An idle worker, started if needed; waits while all are busy. */
+static struct worker *worker_get(void)
+{
+	for (;;) {
+		for (int i = 0; i < KCOV_THREADS; i++) {
+			struct worker *w = &workers[i];
+
+			if (!w->started) {
+				int e = pthread_create(&w->th, NULL,
+						       worker_main, w);
+
+				if (e)
+					exec_child_fail("pthread_create: %s",
+							strerror(e));
+				w->started = 1;
+				return w;
+			}
+			if (!__atomic_load_n(&w->busy, __ATOMIC_ACQUIRE))
+				return w;
+		}
+		futex_wait(&workers[0].busy, 1, 1);
+	}
+}
+
+static struct worker *dispatch(const struct job *j)
+{
+	struct worker *w = worker_get();
+
+	w->job = *j;
+	__atomic_store_n(&w->busy, 1, __ATOMIC_RELEASE);
+	futex_wake(&w->busy);
+	return w;
+}
+
+static void mark_blocked(uint32_t index)
+{
+	__atomic_fetch_or(&shm->calls[index].flags, WIRE_CALL_BLOCKED,
+			  __ATOMIC_RELAXED);
+}
+
+static void wait_call(struct worker *w, uint32_t index)
+{
+	if (!worker_wait(w, req->call_timeout_ms))
+		mark_blocked(index);
+}
+
+/* --- The program. --- */
+
+static void job_fill(struct job *j, const struct exec_insn *in, uint32_t index)
+{
+	memset(j, 0, sizeof(*j));
+	j->index = index;
+	j->kind = in->call_kind;
+	j->nr = in->nr;
+	for (uint32_t i = 0; i < in->n_args; i++)
+		j->args[i] = arg_value(&in->args[i]);
+	j->fail_nth = in->fail_nth;
+	j->rerun = in->rerun > MAX_RERUN ? MAX_RERUN : in->rerun;
+	j->has_copyout = in->has_copyout;
+	j->copyout = in->copyout;
+}
+
+void exec_program(const struct wire_exec *r, struct exec_shm *s)
+{
+	static struct exec_insn in, peek;
+	struct exec_decoder d, save;
+	struct worker *pair = NULL;
+	uint32_t pair_index = 0, index = 0;
+	int threaded = !!(r->flags & (WIRE_EXEC_THREADED | WIRE_EXEC_COLLIDE));
+	int rc, e;
+
+	static int enabled; /* KCOV in this thread, kept across runs */
+
+	req = r;
+	shm = s;
+	cover = (r->flags & WIRE_EXEC_COVER) ? COVER_PCS :
+		(r->flags & WIRE_EXEC_CMPS)  ? COVER_CMPS :
+					       COVER_NONE;
+	if (cover && !threaded && !enabled) {
+		if ((e = kcov_enable(0, cover == COVER_CMPS)))
+			exec_child_fail("KCOV_ENABLE: %s", strerror(-e));
+		enabled = 1;
+	}
+	if (exec_decode_init(&d, r->prog, r->prog_len))
+		exec_child_fail("%s", d.err);
+	while ((rc = exec_decode_next(&d, &in)) > 0) {
+		struct job j;
+
+		if (in.op == EXEC_OP_COPYIN) {
+			nonfailing(copyin_fn, &in);
+			continue;
+		}
+		if (in.op != EXEC_OP_CALL)
+			continue; /* a COPYOUT with no call before it */
+		job_fill(&j, &in, index++);
+		j.co = d;
+		for (;;) {
+			save = d;
+			if (exec_decode_next(&d, &peek) <= 0 ||
+			    peek.op != EXEC_OP_COPYOUT) {
+				d = save;
+				break;
+			}
+		}
+		if (!threaded) {
+			run_call(&j, 0);
+			continue;
+		}
+		struct worker *w = dispatch(&j);
+
+		if (in.flags & EXEC_CALL_ASYNC)
+			continue;
+		if ((r->flags & WIRE_EXEC_COLLIDE) && !pair) {
+			pair = w;
+			pair_index = j.index;
+			continue;
+		}
+		wait_call(w, j.index);
+		if (pair)
+			wait_call(pair, pair_index);
+		pair = NULL;
+	}
+	if (rc < 0)
+		exec_child_fail("%s", d.err);
+	if (pair)
+		wait_call(pair, pair_index);
+	/* Stragglers (async or blocked calls) get one more call timeout. */
+	uint64_t end = now_ms() + (threaded ? r->call_timeout_ms : 0);
+
+	for (int i = 0; threaded && i < KCOV_THREADS; i++) {
+		struct worker *w = &workers[i];
+		uint64_t now = now_ms();
+
+		if (w->started && !worker_wait(w, end > now ? end - now : 0))
+			mark_blocked(w->job.index);
+	}
+}

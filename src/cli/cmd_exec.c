@@ -1,0 +1,454 @@
+/*
+ * drmfuzz exec: boot one VM, run programs in its executor and print what
+ * every call did (like syz-execprog, to check a reproducer by hand); with
+ * --bench, measure executions per second against the in-VM ceiling.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "config/config.h"
+#include "exec.h"
+#include "ipc/ipc.h"
+#include "kernel/kbuild.h"
+#include "util/buf.h"
+#include "util/fileio.h"
+#include "util/log.h"
+#include "vm/vm.h"
+
+#define EXEC_MAX_PROGS 256
+
+static void exec_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: drmfuzz exec [-c CONFIG] [--threaded] [--collide] [--repeat N]\n"
+		"                    [--sandbox none|setuid] [--cmps] [--nocover]\n"
+		"                    [--call-timeout MS] [--timeout MS] [--kernel BZIMAGE]\n"
+		"                    [--accel auto|kvm|tcg] [--bench SECONDS] --raw FILE...\n\n"
+		"Boots one VM, runs each program (--repeat N times) in drmfuzz-executor\n"
+		"and prints per call: result, errno, KCOV PCs and comparisons. Exit\n"
+		"status 0 when every program ran to its end, 1 when one crashed, timed\n"
+		"out or failed, 2 on errors.\n\n"
+		"  --raw             the files are exec-encoded programs (include/exec.h);\n"
+		"                    program text needs src/prog and is not accepted yet\n"
+		"  --threaded        each call in its own thread\n"
+		"  --collide         pairs of calls run concurrently\n"
+		"  --sandbox S       none (root) or setuid (nobody); default: the config's\n"
+		"  --cmps            collect comparison operands instead of PCs\n"
+		"  --nocover         no KCOV at all\n"
+		"  --call-timeout MS how long a threaded program waits for a call (50)\n"
+		"  --timeout MS      program timeout (5000; x10 under TCG)\n"
+		"  --bench SECONDS   run the programs round-robin for SECONDS, then the\n"
+		"                    ceiling (their calls in a tight loop in one process,\n"
+		"                    KCOV on) for as long; print exec/s, ceiling, ratio\n");
+}
+
+static const char *errno_name(uint32_t e)
+{
+	static char buf[16];
+	const char *n = e ? strerrorname_np((int)e) : NULL;
+
+	if (n)
+		return n;
+	snprintf(buf, sizeof(buf), "%u", e);
+	return buf;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void print_result(const char *name, int run, const struct ipc_result *r)
+{
+	printf("%s run %d: %s", name, run, ipc_status_name(r->status));
+	if (r->status == WIRE_EXEC_CRASHED)
+		printf(" (signal %u)", r->code);
+	if (r->msg[0])
+		printf(": %s", r->msg);
+	printf("\n");
+	for (uint32_t i = 0; i < r->n_calls; i++) {
+		const struct ipc_call *c = &r->calls[i];
+
+		printf("  call %u: ", c->index);
+		if (c->flags & WIRE_CALL_FINISHED)
+			printf("result %lld", (long long)c->ret);
+		else
+			printf("did not return");
+		if (c->err)
+			printf(" errno %s (%s)", errno_name(c->err),
+			       strerror((int)c->err));
+		printf(", %u PCs, %u comparisons%s%s%s\n", c->n_pcs, c->n_cmps,
+		       c->flags & WIRE_CALL_BLOCKED ? ", blocked" : "",
+		       c->flags & WIRE_CALL_COVER_OVERFLOW ?
+			       ", cover overflow" :
+			       "",
+		       c->flags & WIRE_CALL_FAULT_INJECTED ?
+			       ", fault injected" :
+			       "");
+	}
+}
+
+/* WIRE_BENCH for @ms: runs per second of @req's calls in a tight loop. */
+static int ceiling(struct vm *vm, const struct wire_exec *req, uint32_t ms,
+		   double *rate)
+{
+	struct buf p = { 0 }, reply = { 0 };
+	struct wire_wr w;
+	struct wire_rd r;
+	uint16_t type = 0;
+	uint64_t runs, us;
+	int err;
+
+	err = buf_reserve(&p, req->prog_len + 64);
+	if (err)
+		return err;
+	wire_wr_init(&w, p.data, req->prog_len + 64);
+	wire_put_u32(&w, ms);
+	wire_exec_encode(&w, req);
+	err = w.err ?:
+		      vm_request(vm, WIRE_BENCH, p.data, w.len,
+				 (int)(ms + req->prog_timeout_ms) + 30000,
+				 &type, &reply);
+	if (!err && type != WIRE_BENCH_REPLY) {
+		log_err("the executor refused the ceiling run (reply type %u)",
+			type);
+		err = -EINVAL;
+	}
+	if (!err) {
+		wire_rd_init(&r, reply.data, reply.len);
+		runs = wire_get_u64(&r);
+		us = wire_get_u64(&r);
+		if (r.err || !us)
+			err = -EBADMSG;
+		else
+			*rate = (double)runs * 1e6 / (double)us;
+	}
+	buf_free(&p);
+	buf_free(&reply);
+	return err;
+}
+
+struct exec_args {
+	const char *cfg_path, *kernel, *accel, *sandbox;
+	int raw, repeat, bench;
+	struct wire_exec req;
+};
+
+static int boot(const struct exec_args *a, struct mgr_config *cfg,
+		struct vm **vm, char **tmpdir)
+{
+	struct kbuild_result kb = { 0 };
+	struct vm_opts o = { 0 };
+	struct wire_hello *hello = calloc(1, sizeof(*hello));
+	char *executor = NULL, *initrd = NULL, *logf = NULL;
+	const char *kernel = a->kernel ? a->kernel : cfg->vm.kernel;
+	char tmpl[] = "/tmp/drmfuzz-exec-XXXXXX";
+	int err = -EINVAL;
+
+	if (!hello)
+		return -ENOMEM;
+	if (vm_accel_parse(a->accel ? a->accel : cfg->vm.accel, &o.accel)) {
+		log_err("accelerator: expected auto, kvm or tcg");
+		goto out;
+	}
+	if (!kernel) {
+		if (kbuild_find_default(&kb)) {
+			log_err("no fuzzing kernel built yet: run 'drmfuzz kernel build' (or pass --kernel BZIMAGE)");
+			goto out;
+		}
+		kernel = kb.bzimage;
+	}
+	executor = vm_find_executor();
+	if (!executor) {
+		log_err("drmfuzz-executor not found next to drmfuzz: rebuild (ninja -C build) or reinstall drmfuzz");
+		goto out;
+	}
+	if (vm_initramfs(executor, &initrd))
+		goto out;
+	if (!mkdtemp(tmpl) || !(*tmpdir = strdup(tmpl)) ||
+	    !(logf = path_join(tmpl, "console.log"))) {
+		log_err("cannot create a directory for the console log: %s",
+			strerror(errno));
+		goto out;
+	}
+	o.kernel = kernel;
+	o.initrd = initrd;
+	o.qemu = cfg->vm.qemu;
+	o.qemu_args = cfg->vm.qemu_args;
+	o.cmdline = cfg->vm.cmdline;
+	o.cpu = cfg->vm.cpu;
+	o.mem = cfg->vm.mem;
+	o.console_log = logf;
+	err = vm_start(&vm_qemu_ops, &o, vm);
+	if (!err)
+		err = vm_handshake(*vm, 0, hello);
+	if (!err)
+		log_info("VM up (%s, %.1f s), console log %s",
+			 vm_accel_name(vm_accel_used(*vm)),
+			 vm_boot_seconds(*vm), logf);
+	if (!err && (a->req.flags & WIRE_EXEC_COVER) &&
+	    !(hello->features & WIRE_FEAT_KCOV)) {
+		log_warn(
+			"the kernel has no working KCOV: running without coverage");
+	}
+out:
+	free(hello);
+	free(executor);
+	free(initrd);
+	free(logf);
+	kbuild_result_free(&kb);
+	return err;
+}
+
+static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (!*s || *end || v < lo || v > hi)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int run_all(struct vm *vm, struct exec_args *a, struct buf *progs,
+		   char **names, int n)
+{
+	char why[300];
+	int rc = 0;
+
+	for (int i = 0; i < n; i++) {
+		for (int k = 0; k < a->repeat; k++) {
+			struct ipc_result *r = NULL;
+			int err;
+
+			a->req.prog = (const uint8_t *)progs[i].data;
+			a->req.prog_len = progs[i].len;
+			err = ipc_exec(vm, &a->req, 30000, &r, why,
+				       sizeof(why));
+			if (err == -EINVAL) {
+				log_err("%s: refused: %s", names[i], why);
+				return 2;
+			}
+			if (err) {
+				log_err("%s: the VM stopped answering: %s",
+					names[i], strerror(-err));
+				return 2;
+			}
+			print_result(names[i], k + 1, r);
+			if (r->status != WIRE_EXEC_OK)
+				rc = 1;
+			ipc_result_free(r);
+		}
+	}
+	return rc;
+}
+
+static int bench(struct vm *vm, struct exec_args *a, struct buf *progs,
+		 char **names, int n)
+{
+	double t0 = now_s(), dt, sum_inv = 0, rate, ceil_rate;
+	uint64_t runs = 0;
+	char why[300];
+
+	while ((dt = now_s() - t0) < a->bench) {
+		struct buf *p = &progs[runs % (uint64_t)n];
+		struct ipc_result *r = NULL;
+		int err;
+
+		a->req.prog = (const uint8_t *)p->data;
+		a->req.prog_len = p->len;
+		err = ipc_exec(vm, &a->req, 30000, &r, why, sizeof(why));
+		if (err) {
+			log_err("%s: %s", names[runs % (uint64_t)n],
+				err == -EINVAL ? why : strerror(-err));
+			return 2;
+		}
+		ipc_result_free(r);
+		runs++;
+	}
+	rate = (double)runs / dt;
+	for (int i = 0; i < n; i++) {
+		double r_i = 0;
+
+		a->req.prog = (const uint8_t *)progs[i].data;
+		a->req.prog_len = progs[i].len;
+		if (ceiling(vm, &a->req,
+			    (uint32_t)(a->bench * 1000 / n > 0 ?
+					       a->bench * 1000 / n :
+					       1),
+			    &r_i) ||
+		    r_i <= 0) {
+			log_err("%s: the ceiling run failed", names[i]);
+			return 2;
+		}
+		printf("ceiling %-30s %10.1f runs/s\n", names[i], r_i);
+		sum_inv += 1.0 / r_i;
+	}
+	/* The mix in a tight loop: one run of each program per round. */
+	ceil_rate = (double)n / sum_inv;
+	printf("executor:  %.1f exec/s (%llu programs in %.1f s, %s%s%s)\n",
+	       rate, (unsigned long long)runs, dt,
+	       a->req.flags & WIRE_EXEC_COVER ? "cover" :
+	       a->req.flags & WIRE_EXEC_CMPS  ? "comparisons" :
+						"no cover",
+	       a->req.flags & WIRE_EXEC_THREADED ? ", threaded" : "",
+	       a->req.sandbox ? ", setuid" : "");
+	printf("ceiling:   %.1f runs/s\n", ceil_rate);
+	printf("ratio:     %.2f\n", rate / ceil_rate);
+	return 0;
+}
+
+int cmd_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "threaded", no_argument, NULL, 'T' },
+		{ "collide", no_argument, NULL, 'C' },
+		{ "repeat", required_argument, NULL, 'r' },
+		{ "sandbox", required_argument, NULL, 's' },
+		{ "cmps", no_argument, NULL, 'm' },
+		{ "nocover", no_argument, NULL, 'n' },
+		{ "call-timeout", required_argument, NULL, 'o' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "accel", required_argument, NULL, 'a' },
+		{ "bench", required_argument, NULL, 'b' },
+		{ "raw", no_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct exec_args a = { 0 };
+	struct mgr_config *cfg = NULL;
+	struct buf progs[EXEC_MAX_PROGS] = { { 0 } };
+	struct vm *vm = NULL;
+	char *tmpdir = NULL;
+	uint32_t v, prog_to = 0;
+	int c, n = 0, rc = 2, cover = 1, cmps = 0;
+
+	a.repeat = 1;
+	a.req.call_timeout_ms = 50;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			a.cfg_path = optarg;
+			break;
+		case 'T':
+			a.req.flags |= WIRE_EXEC_THREADED;
+			break;
+		case 'C':
+			a.req.flags |= WIRE_EXEC_THREADED | WIRE_EXEC_COLLIDE;
+			break;
+		case 'r':
+			if (parse_u32(optarg, 1, 1000000, &v))
+				goto bad;
+			a.repeat = (int)v;
+			break;
+		case 's':
+			a.sandbox = optarg;
+			break;
+		case 'm':
+			cmps = 1;
+			break;
+		case 'n':
+			cover = 0;
+			break;
+		case 'o':
+			if (parse_u32(optarg, 1, WIRE_EXEC_MAX_TIMEOUT_MS, &v))
+				goto bad;
+			a.req.call_timeout_ms = v;
+			break;
+		case 't':
+			if (parse_u32(optarg, 1, WIRE_EXEC_MAX_TIMEOUT_MS,
+				      &prog_to))
+				goto bad;
+			break;
+		case 'k':
+			a.kernel = optarg;
+			break;
+		case 'a':
+			a.accel = optarg;
+			break;
+		case 'b':
+			if (parse_u32(optarg, 1, 3600, &v))
+				goto bad;
+			a.bench = (int)v;
+			break;
+		case 'R':
+			a.raw = 1;
+			break;
+		case 'h':
+			exec_usage(stdout);
+			return 0;
+		default:
+			exec_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind == argc) {
+		exec_usage(stderr);
+		return 2;
+	}
+	if (!a.raw) {
+		log_err("program text needs src/prog, which this build does not have yet: pass exec-encoded programs with --raw");
+		return 2;
+	}
+	if (argc - optind > EXEC_MAX_PROGS) {
+		log_err("at most %d programs", EXEC_MAX_PROGS);
+		return 2;
+	}
+	if (a.cfg_path ? config_load(a.cfg_path, &cfg) :
+			 !(cfg = config_default()))
+		return 2;
+	if (!a.sandbox)
+		a.sandbox = cfg->sandbox ? cfg->sandbox : "none";
+	if (!strcmp(a.sandbox, "none")) {
+		a.req.sandbox = WIRE_SANDBOX_NONE;
+	} else if (!strcmp(a.sandbox, "setuid")) {
+		a.req.sandbox = WIRE_SANDBOX_SETUID;
+	} else {
+		log_err("sandbox '%s': expected none or setuid", a.sandbox);
+		goto out;
+	}
+	if (cover)
+		a.req.flags |= cmps ? WIRE_EXEC_CMPS : WIRE_EXEC_COVER;
+	for (int i = optind; i < argc; i++, n++) {
+		int e = file_read_all(argv[i], EXEC_MAX_SIZE, &progs[n].data,
+				      &progs[n].len);
+
+		if (e) {
+			log_err("%s: cannot read: %s", argv[i], strerror(-e));
+			goto out;
+		}
+	}
+	if (boot(&a, cfg, &vm, &tmpdir))
+		goto out;
+	/* TCG runs everything about ten times slower. */
+	a.req.prog_timeout_ms =
+		prog_to ? prog_to :
+			  5000 * (vm_accel_used(vm) == VM_ACCEL_TCG ? 10 : 1);
+	if (a.req.call_timeout_ms > a.req.prog_timeout_ms)
+		a.req.call_timeout_ms = a.req.prog_timeout_ms;
+	rc = a.bench ? bench(vm, &a, progs, argv + optind, n) :
+		       run_all(vm, &a, progs, argv + optind, n);
+out:
+	vm_free(vm);
+	for (int i = 0; i < n; i++)
+		buf_free(&progs[i]);
+	free(tmpdir);
+	config_free(cfg);
+	return rc;
+bad:
+	fprintf(stderr, "drmfuzz exec: bad option value '%s'\n", optarg);
+	exec_usage(stderr);
+	return 2;
+}

@@ -1,0 +1,625 @@
+/* The manager: VMs, the fuzzer core, crashes, persistence, status. */
+#include "manager.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#include "config/config.h"
+#include "crashdb/crashdb.h"
+#include "fuzzer/fuzzer.h"
+#include "kernel/kbuild.h"
+#include "manager/exec_client.h"
+#include "manager/stats.h"
+#include "prog/prog.h"
+#include "report/report.h"
+#include "report/symbolize.h"
+#include "store/corpus.h"
+#include "syzlang/select.h"
+#include "syzlang/target.h"
+#include "util/buf.h"
+#include "util/datadir.h"
+#include "util/fileio.h"
+#include "util/log.h"
+#include "vm/vm.h"
+#include "web/web.h"
+
+/* Consecutive boots that fail before the manager gives up. */
+#define MAX_BOOT_FAILURES 3
+
+static atomic_bool stop_requested;
+
+void manager_request_stop(void)
+{
+	atomic_store(&stop_requested, true);
+}
+
+struct manager {
+	const struct manager_opts *o;
+	const struct mgr_config *cfg;
+	struct syz_target *target;
+	struct syz_selection *sel;
+	struct corpus_db *db;
+	struct crashdb *crashes;
+	struct fuzzer *fuzzer;
+	struct symbolizer *sym;
+	struct stats stats;
+	struct web_server *web;
+	pthread_mutex_t lock; /* db, crashes, symbolizer */
+	char *kernel, *vmlinux, *initrd, *workdir;
+	struct exec_opts eopts;
+	atomic_bool fatal;
+	char release[WIRE_RELEASE_MAX];
+	bool cmps;
+};
+
+struct instance {
+	struct manager *m;
+	int index;
+	pthread_t thread;
+	struct vm *vm;
+	struct exec_client *exec;
+	struct report_stream *stream;
+	FILE *console;
+	long console_off;
+	uint64_t seed;
+	int boot_failures;
+};
+
+/* ---- persistence hooks ---- */
+
+static void on_new_input(void *ctx, const char *text,
+			 const struct signal_set *sig, bool from_candidate)
+{
+	struct manager *m = ctx;
+
+	pthread_mutex_lock(&m->lock);
+	if (corpus_db_put(m->db, text, sig, m->release) < 0)
+		log_warn("corpus: could not save a new input");
+	pthread_mutex_unlock(&m->lock);
+	(void)from_candidate;
+}
+
+static void save_state(struct manager *m, const struct stats_snapshot *s)
+{
+	struct signal_set max = { 0 };
+
+	if (fuzzer_get_max_signal(m->fuzzer, &max) == 0) {
+		pthread_mutex_lock(&m->lock);
+		corpus_db_save_max_signal(m->db, &max);
+		corpus_db_set_stat(m->db, "uptime_s", s->uptime_s);
+		corpus_db_set_stat(m->db, "execs", s->execs);
+		pthread_mutex_unlock(&m->lock);
+	}
+	signal_free(&max);
+}
+
+/* ---- crashes ---- */
+
+static void save_crash(struct manager *m, struct instance *in,
+		       struct report *rep, const char *log, size_t len)
+{
+	struct crashdb_saved saved;
+	char *sym = NULL;
+	size_t sym_len;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->sym && rep->text &&
+	    !symbolizer_text(m->sym, rep->text, rep->text_len, &sym,
+			     &sym_len)) {
+		free(rep->text);
+		rep->text = sym;
+		rep->text_len = sym_len;
+	}
+	if (!crashdb_save(m->crashes, rep, log, len, &saved)) {
+		atomic_fetch_add(&m->stats.crashes, 1);
+		if (saved.is_new)
+			atomic_fetch_add(&m->stats.crash_types, 1);
+		log_info("vm-%d: crash: %s%s%s (%llu so far) -> %s/crashes/%s",
+			 in->index, rep->title, saved.is_new ? " [new]" : "",
+			 saved.known ? " [known]" : "",
+			 (unsigned long long)saved.count, m->workdir, saved.id);
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* Read the console log's new bytes into the crash detector. */
+static void console_poll(struct instance *in)
+{
+	char chunk[65536];
+	size_t n;
+
+	if (!in->console && in->vm)
+		in->console = fopen(vm_console_path(in->vm), "rb");
+	if (!in->console)
+		return;
+	fseek(in->console, in->console_off, SEEK_SET);
+	while ((n = fread(chunk, 1, sizeof(chunk), in->console)) > 0) {
+		in->console_off += (long)n;
+		report_stream_feed(in->stream, chunk, n);
+	}
+	clearerr(in->console);
+}
+
+/*
+ * The machine stopped answering (@err) or its console shows a crash:
+ * find out which, store it. @err is 0 when the console monitor stopped it.
+ */
+static void handle_loss(struct instance *in, int err)
+{
+	struct manager *m = in->m;
+	struct report *rep = NULL;
+	const char *data;
+	size_t len;
+
+	console_poll(in);
+	data = report_stream_data(in->stream, &len);
+	if (report_stream_crashed(in->stream))
+		report_stream_parse(in->stream, &rep);
+	if (!rep && err == -ETIMEDOUT)
+		rep = report_new_no_output(data, len);
+	else if (!rep && err)
+		rep = report_new_lost_connection(data, len);
+	if (rep) {
+		save_crash(m, in, rep, data, len);
+		report_free(rep);
+	}
+}
+
+/* ---- instances ---- */
+
+static int inst_exec(void *ctx, const struct prog *p, unsigned flags,
+		     struct fuzz_exec_result *res)
+{
+	struct instance *in = ctx;
+	int err;
+
+	if (atomic_load(&stop_requested))
+		return -EINTR;
+	err = exec_client_run(in->exec, p,
+			      (flags & FUZZ_EXEC_CMPS) ? EXEC_CLIENT_CMPS : 0,
+			      res);
+	if (err)
+		return err;
+	atomic_fetch_add(&in->m->stats.execs, 1);
+	/* A crash that did not kill the machine (lockdep, a WARNING
+	 * without panic_on_warn): stop and restart it. */
+	console_poll(in);
+	if (report_stream_crashed(in->stream) &&
+	    report_stream_complete(in->stream))
+		return -ECANCELED;
+	return 0;
+}
+
+static int inst_boot(struct instance *in)
+{
+	struct manager *m = in->m;
+	const struct mgr_config *c = m->cfg;
+	struct vm_opts vo = {
+		.kernel = m->kernel,
+		.initrd = m->initrd,
+		.qemu = c->vm.qemu,
+		.qemu_args = c->vm.qemu_args,
+		.cmdline = c->vm.cmdline,
+		.cpu = c->vm.cpu,
+		.mem = c->vm.mem,
+	};
+	struct wire_hello hello;
+	struct buf log = { 0 };
+	int err;
+
+	vm_accel_parse(c->vm.accel, &vo.accel);
+	buf_printf(&log, "%s/vm-%d", m->workdir, in->index);
+	dir_create(log.data, 0755);
+	buf_puts(&log, "/console.log");
+	vo.console_log = log.data;
+	err = vm_start(&vm_qemu_ops, &vo, &in->vm);
+	if (!err)
+		err = vm_handshake(in->vm, 0, &hello);
+	buf_free(&log);
+	if (err)
+		return err;
+	if (!(hello.features & WIRE_FEAT_KCOV))
+		log_warn(
+			"vm-%d: KCOV does not work in this kernel: fuzzing blind (%s)",
+			in->index, hello.notes);
+	m->cmps = hello.features & WIRE_FEAT_KCOV_CMP;
+	snprintf(m->release, sizeof(m->release), "%s", hello.release);
+	report_stream_reset(in->stream);
+	in->console_off = 0;
+	return exec_client_new(in->vm, m->target, &m->eopts, &in->exec);
+}
+
+static void inst_shutdown(struct instance *in)
+{
+	exec_client_free(in->exec);
+	in->exec = NULL;
+	if (in->console)
+		fclose(in->console);
+	in->console = NULL;
+	vm_free(in->vm);
+	in->vm = NULL;
+}
+
+static void *inst_main(void *arg)
+{
+	struct instance *in = arg;
+	struct manager *m = in->m;
+	struct prog_rand r;
+
+	prog_rand_seed(&r, in->seed);
+	while (!atomic_load(&stop_requested) && !atomic_load(&m->fatal)) {
+		int err = inst_boot(in);
+
+		if (err) {
+			handle_loss(in, 0);
+			inst_shutdown(in);
+			if (++in->boot_failures >= MAX_BOOT_FAILURES) {
+				log_err("vm-%d: %d boots in a row failed; stopping (see the errors above)",
+					in->index, in->boot_failures);
+				atomic_store(&m->fatal, true);
+				break;
+			}
+			continue;
+		}
+		in->boot_failures = 0;
+		atomic_fetch_add(&m->stats.vms, 1);
+		while (!atomic_load(&stop_requested)) {
+			err = fuzzer_step(m->fuzzer, &r, inst_exec, in);
+			if (err)
+				break;
+		}
+		atomic_fetch_sub(&m->stats.vms, 1);
+		if (!atomic_load(&stop_requested)) {
+			handle_loss(in, err == -ECANCELED ? 0 : err);
+			atomic_fetch_add(&m->stats.vm_restarts, 1);
+		}
+		inst_shutdown(in);
+	}
+	return NULL;
+}
+
+/* ---- start-up ---- */
+
+static int load_target(struct manager *m)
+{
+	const struct mgr_config *c = m->cfg;
+	const char *dirs[34];
+	struct syz_load_opts lo = { .desc_dirs = dirs,
+				    .syzkaller = c->syzkaller };
+	struct syz_select_opts so = {
+		.enable = (const char *const *)c->enable_syscalls.v,
+		.n_enable = c->enable_syscalls.n,
+		.disable = (const char *const *)c->disable_syscalls.v,
+		.n_disable = c->disable_syscalls.n,
+	};
+	char *own = datadir_path("descriptions");
+	size_t n_missing = 0;
+	int err;
+
+	if (own)
+		dirs[lo.n_desc_dirs++] = own;
+	for (size_t i = 0; i < c->descriptions.n && lo.n_desc_dirs < 34; i++)
+		dirs[lo.n_desc_dirs++] = c->descriptions.v[i];
+	err = syz_target_load(&lo, &m->target, NULL);
+	free(own);
+	if (err) {
+		log_err("cannot load the syscall descriptions (errors above)");
+		return err;
+	}
+	err = syz_select(m->target, &so, &m->sel, NULL);
+	if (err)
+		return err;
+	for (size_t i = 0; i < m->sel->n_calls; i++)
+		if (!m->sel->enabled[i] && m->sel->reason[i] &&
+		    strstr(m->sel->reason[i], "creates"))
+			n_missing++;
+	if (n_missing)
+		log_warn(
+			"%zu calls are disabled because no enabled call creates a resource they need; 'drmfuzz syscalls -c CONFIG --why' lists them",
+			n_missing);
+	log_info("%zu of %zu syscalls enabled", m->sel->n_enabled,
+		 m->target->n_calls);
+	if (!m->sel->n_enabled) {
+		log_err("no syscall is enabled: check enable_syscalls/disable_syscalls with 'drmfuzz syscalls -c CONFIG --why'");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct load_ctx {
+	struct manager *m;
+	size_t loaded, skipped, broken;
+};
+
+static int load_one(const struct corpus_entry *e, void *arg)
+{
+	struct load_ctx *l = arg;
+	struct prog_parse_opts po = { .strict = false };
+	struct prog_diags d = { 0 };
+	struct prog *p = NULL;
+
+	if (prog_parse(l->m->target, e->prog, strlen(e->prog), &po, &p, &d)) {
+		l->broken++;
+	} else if (fuzzer_add_candidate(l->m->fuzzer, p) == -EPERM) {
+		l->skipped++; /* kept in the database for later runs */
+	} else {
+		l->loaded++;
+	}
+	prog_diags_free(&d);
+	return 0;
+}
+
+/* Seed programs shipped with the descriptions start a new corpus. */
+static void load_seeds(struct load_ctx *l)
+{
+	char *dir = datadir_path("descriptions/seeds");
+	struct dirent *de;
+	DIR *d;
+
+	if (!dir || !(d = opendir(dir))) {
+		free(dir);
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct corpus_entry e = { 0 };
+		char *path, *text;
+		size_t len;
+
+		if (!strstr(de->d_name, ".prog"))
+			continue;
+		path = path_join(dir, de->d_name);
+		if (path && !file_read_all(path, 1 << 20, &text, &len)) {
+			e.prog = text;
+			load_one(&e, l);
+			free(text);
+		}
+		free(path);
+	}
+	closedir(d);
+	free(dir);
+}
+
+static int load_corpus(struct manager *m)
+{
+	struct load_ctx l = { .m = m };
+	int err;
+
+	/*
+	 * The saved max signal is not restored: the corpus is re-triaged
+	 * against this kernel, and its signal must look new to do that.
+	 */
+	err = corpus_db_open(m->workdir, &m->db);
+	if (err)
+		return err;
+	err = corpus_db_foreach(m->db, load_one, &l);
+	if (err < 0)
+		return err;
+	if (!l.loaded && !l.skipped && !l.broken)
+		load_seeds(&l);
+	log_info(
+		"corpus: %zu programs to re-triage, %zu kept but skipped (calls not enabled), %zu unparsable",
+		l.loaded, l.skipped, l.broken);
+	return 0;
+}
+
+static int resolve_kernel(struct manager *m)
+{
+	const struct mgr_config *c = m->cfg;
+	struct kbuild_result kr;
+	char *executor;
+	int err;
+
+	if (c->vm.kernel) {
+		m->kernel = strdup(c->vm.kernel);
+		if (c->kernel_obj)
+			m->vmlinux = path_join(c->kernel_obj, "vmlinux");
+	} else if (kbuild_find_default(&kr) == 0) {
+		m->kernel = strdup(kr.bzimage);
+		m->vmlinux = c->kernel_obj ?
+				     path_join(c->kernel_obj, "vmlinux") :
+				     strdup(kr.vmlinux);
+		kbuild_result_free(&kr);
+	} else {
+		log_err("no kernel: set vm.kernel in the config, or run 'drmfuzz kernel build'");
+		return -ENOENT;
+	}
+	if (!path_exists(m->kernel)) {
+		log_err("kernel %s does not exist", m->kernel);
+		return -ENOENT;
+	}
+	executor = vm_find_executor();
+	if (!executor) {
+		log_err("drmfuzz-executor not found next to drmfuzz; rebuild with ninja");
+		return -ENOENT;
+	}
+	err = vm_initramfs(executor, &m->initrd);
+	free(executor);
+	return err;
+}
+
+/* ---- status ---- */
+
+static int api_stats(void *ctx, const char *query, struct buf *out)
+{
+	struct manager *m = ctx;
+	struct stats_snapshot s;
+
+	(void)query;
+	stats_snapshot(&m->stats, &s);
+	stats_format_json(&s, out);
+	return 200;
+}
+
+static void refresh_stats(struct manager *m)
+{
+	struct fuzzer_counts c;
+
+	fuzzer_counts(m->fuzzer, &c);
+	atomic_store(&m->stats.corpus, (int64_t)c.corpus);
+	atomic_store(&m->stats.signal, (int64_t)c.signal);
+	atomic_store(&m->stats.coverage, (int64_t)c.coverage);
+	atomic_store(&m->stats.triage_queue, (int64_t)c.queued);
+}
+
+static void csv_row(struct manager *m, const struct stats_snapshot *s)
+{
+	FILE *f;
+
+	if (!m->o->stats_csv)
+		return;
+	f = fopen(m->o->stats_csv, "a");
+	if (!f)
+		return;
+	if (ftell(f) == 0)
+		fprintf(f,
+			"uptime_s,execs,exec_per_s,corpus,signal,coverage,crashes\n");
+	fprintf(f, "%lld,%lld,%.2f,%lld,%lld,%lld,%lld\n",
+		(long long)s->uptime_s, (long long)s->execs, s->exec_per_s,
+		(long long)s->corpus, (long long)s->signal,
+		(long long)s->coverage, (long long)s->crashes);
+	fclose(f);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	manager_request_stop();
+}
+
+int manager_run(const struct manager_opts *o)
+{
+	struct manager m = { .o = o, .cfg = o->cfg };
+	struct instance *inst = NULL;
+	struct web_route routes[] = {
+		{ "/api/stats", "application/json", api_stats, &m },
+	};
+	struct fuzzer_opts fo = { 0 };
+	int err, every = o->status_every_s > 0 ? o->status_every_s : 10;
+	time_t t0 = time(NULL), last = 0;
+
+	pthread_mutex_init(&m.lock, NULL);
+	atomic_store(&stop_requested, false);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	m.workdir = strdup(o->cfg->workdir);
+	if (!strcmp(o->cfg->type, "isolated")) {
+		log_err("%s: type \"isolated\" (fuzzing over SSH) is not supported yet; use \"qemu\"",
+			o->cfg->path ? o->cfg->path : "config");
+		err = -ENOTSUP;
+		goto out;
+	}
+	if (o->cfg->procs > 1)
+		log_warn(
+			"procs: %d: each VM runs one program at a time for now (the executor serves one request at once); use vm.count for parallelism",
+			o->cfg->procs);
+	err = dir_create(m.workdir, 0755);
+	if (err) {
+		log_err("%s: cannot create the workdir: %s", m.workdir,
+			strerror(-err));
+		goto out;
+	}
+	err = load_target(&m);
+	if (!err)
+		err = resolve_kernel(&m);
+	if (err)
+		goto out;
+	m.eopts.sandbox_setuid = !strcmp(o->cfg->sandbox, "setuid");
+	m.eopts.cover = o->cfg->cover;
+	fo.target = m.target;
+	fo.enabled = m.sel->enabled;
+	fo.cmps = true;
+	fo.no_feedback = o->no_feedback;
+	fo.on_new_input = on_new_input;
+	fo.hook_ctx = &m;
+	err = fuzzer_new(&fo, &m.fuzzer);
+	if (err)
+		goto out;
+	err = load_corpus(&m);
+	if (err)
+		goto out;
+	err = crashdb_open(m.workdir, &m.crashes);
+	if (err)
+		goto out;
+	if (o->cfg->known_bugs &&
+	    crashdb_load_known(m.crashes, o->cfg->known_bugs) < 0)
+		log_warn("%s: cannot read the known-bugs file",
+			 o->cfg->known_bugs);
+	if (m.vmlinux && symbolizer_new(m.vmlinux, o->cfg->kernel_src, &m.sym))
+		log_warn("%s: cannot symbolize reports with it", m.vmlinux);
+	stats_init(&m.stats, corpus_db_get_stat(m.db, "uptime_s", 0),
+		   corpus_db_get_stat(m.db, "execs", 0));
+	if (o->cfg->http && o->cfg->http[0] &&
+	    web_start(o->cfg->http, routes, 1, &m.web) == 0)
+		log_info("status: http://%s/api/stats", o->cfg->http);
+	inst = calloc((size_t)o->cfg->vm.count, sizeof(*inst));
+	if (!inst) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < o->cfg->vm.count; i++) {
+		inst[i].m = &m;
+		inst[i].index = i;
+		inst[i].seed = (uint64_t)time(NULL) * 1000003u + (uint64_t)i;
+		inst[i].stream = report_stream_new(0);
+		pthread_create(&inst[i].thread, NULL, inst_main, &inst[i]);
+	}
+	while (!atomic_load(&stop_requested) && !atomic_load(&m.fatal)) {
+		struct stats_snapshot s;
+		struct buf line = { 0 };
+
+		usleep(200000);
+		if (o->duration_s && time(NULL) - t0 >= o->duration_s)
+			break;
+		if (time(NULL) - last < every)
+			continue;
+		last = time(NULL);
+		refresh_stats(&m);
+		stats_snapshot(&m.stats, &s);
+		stats_format_line(&s, &line);
+		log_info("%s", line.data);
+		buf_free(&line);
+		csv_row(&m, &s);
+		save_state(&m, &s);
+	}
+	log_info("stopping: saving the corpus and stats");
+	manager_request_stop();
+	for (int i = 0; i < o->cfg->vm.count; i++) {
+		pthread_join(inst[i].thread, NULL);
+		report_stream_free(inst[i].stream);
+	}
+	{
+		struct stats_snapshot s;
+
+		refresh_stats(&m);
+		stats_snapshot(&m.stats, &s);
+		csv_row(&m, &s);
+		save_state(&m, &s);
+	}
+	if (atomic_load(&m.fatal))
+		err = -EIO;
+out:
+	free(inst);
+	web_stop(m.web);
+	fuzzer_free(m.fuzzer);
+	symbolizer_free(m.sym);
+	crashdb_close(m.crashes);
+	corpus_db_close(m.db);
+	syz_selection_free(m.sel);
+	syz_target_free(m.target);
+	free(m.kernel);
+	free(m.vmlinux);
+	free(m.initrd);
+	free(m.workdir);
+	pthread_mutex_destroy(&m.lock);
+	return err;
+}

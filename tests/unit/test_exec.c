@@ -1,0 +1,561 @@
+/*
+ * Unit tests: the executor's fork server and interpreter on the host,
+ * with real syscalls (no KCOV): copyin formats, results and copyouts,
+ * errno, threaded/collide modes, timeouts, crashes, faults on the data
+ * area, pseudo-syscalls, the setuid sandbox, and rejected requests; plus
+ * the WIRE_EXEC request/reply encoding.
+ */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Before cmocka.h, whose fail() macro would clash with the executor's. */
+#include "exec_build.h"
+#include "executor.h"
+#include "wire.h"
+
+#include <cmocka.h>
+
+#define PIPE_BUF_OFF 0x1000
+
+static uint8_t tx[WIRE_HDR_SIZE + WIRE_MAX_PAYLOAD];
+
+struct call {
+	uint32_t flags, err, n_pcs;
+	uint64_t ret;
+};
+
+struct res {
+	int is_error;
+	char error[512];
+	uint32_t status, code, n;
+	char msg[WIRE_EXEC_MSG_MAX];
+	struct call calls[64];
+};
+
+static struct wire_exec opts(uint32_t flags)
+{
+	struct wire_exec e = { 0 };
+
+	e.flags = flags;
+	e.call_timeout_ms = 2000;
+	e.prog_timeout_ms = 10000;
+	return e;
+}
+
+static void run_req(struct wire_exec *e, const struct pb *b, struct res *r)
+{
+	static uint8_t req[1 << 17];
+	struct wire_wr w;
+	struct wire_hdr h = { 0 };
+	struct wire_exec_reply rep;
+	struct wire_exec_call c = { 0 };
+	size_t req_len;
+	long n;
+
+	memset(r, 0, sizeof(*r));
+	e->prog = b->buf;
+	e->prog_len = b->len;
+	wire_wr_init(&w, req, sizeof(req));
+	wire_exec_encode(&w, e);
+	assert_int_equal(w.err, 0);
+	req_len = w.len;
+	wire_wr_init(&w, tx, sizeof(tx));
+	assert_int_equal(exec_handle(7, req, req_len, &w), 0);
+	n = wire_frame_check(tx, w.len, &h);
+	assert_int_equal(n, (long)w.len);
+	assert_int_equal(h.id, 7);
+	if (h.type == WIRE_ERROR) {
+		struct wire_rd rd;
+
+		r->is_error = 1;
+		wire_rd_init(&rd, tx + WIRE_HDR_SIZE, h.len);
+		wire_get_str(&rd, r->error, sizeof(r->error));
+		print_message("refused: %s\n", r->error);
+		return;
+	}
+	assert_int_equal(h.type, WIRE_EXEC_REPLY);
+	assert_int_equal(
+		wire_exec_reply_decode(tx + WIRE_HDR_SIZE, h.len, &rep), 0);
+	if (rep.status != WIRE_EXEC_OK)
+		print_message("status %u code %u: %s\n", rep.status, rep.code,
+			      rep.msg);
+	r->status = rep.status;
+	r->code = rep.code;
+	r->n = rep.n_calls;
+	strcpy(r->msg, rep.msg);
+	while (wire_exec_reply_next(&rep, &c)) {
+		assert_true(c.index < 64);
+		r->calls[c.index].flags = c.flags;
+		r->calls[c.index].err = c.err;
+		r->calls[c.index].ret = c.ret;
+		r->calls[c.index].n_pcs = c.n_pcs;
+	}
+}
+
+/* run_req with the request encoded wrongly on purpose: raw payload. */
+static void run_raw(const void *payload, size_t len, struct res *r)
+{
+	struct wire_wr w;
+	struct wire_hdr h = { 0 };
+	struct wire_rd rd;
+
+	memset(r, 0, sizeof(*r));
+	wire_wr_init(&w, tx, sizeof(tx));
+	assert_int_equal(exec_handle(9, payload, len, &w), 0);
+	assert_int_equal(wire_frame_check(tx, w.len, &h), (long)w.len);
+	r->is_error = h.type == WIRE_ERROR;
+	wire_rd_init(&rd, tx + WIRE_HDR_SIZE, h.len);
+	if (r->is_error)
+		wire_get_str(&rd, r->error, sizeof(r->error));
+}
+
+static void assert_done(const struct call *c, uint64_t ret, uint32_t err)
+{
+	assert_true(c->flags & WIRE_CALL_EXECUTED);
+	assert_true(c->flags & WIRE_CALL_FINISHED);
+	assert_int_equal(c->ret, ret);
+	assert_int_equal(c->err, err);
+}
+
+static int setup(void **state)
+{
+	char err[256];
+
+	(void)state;
+	if (exec_setup(0, -1, -1, err, sizeof(err))) {
+		fprintf(stderr, "exec_setup: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* pipe2 -> copyouts of both fds -> write/read through them -> close. */
+static void test_results(void **state)
+{
+	struct pb *b = malloc(sizeof(*b));
+	struct wire_exec e = opts(0);
+	struct res r;
+
+	(void)state;
+	pb_begin(b, 6, 2);
+	pb_copyin_data(b, 0x100, "hello", 5);
+	pb_call(b, SYS_pipe2, 0, 2);
+	pb_ptr(b, 0);
+	pb_const(b, 0);
+	pb_copyout(b, 0, 0, 4);
+	pb_copyout(b, 1, 4, 4);
+	pb_call(b, SYS_write, 0, 3);
+	pb_result(b, 1, 0, 0, (uint64_t)-1);
+	pb_ptr(b, 0x100);
+	pb_const(b, 5);
+	pb_call(b, SYS_read, 0, 3);
+	pb_result(b, 0, 0, 0, (uint64_t)-1);
+	pb_ptr(b, 0x200);
+	pb_const(b, 16);
+	/* fd / 1 + 0 with an op, and a close of an unset result. */
+	pb_call(b, SYS_close, 0, 1);
+	pb_result(b, 0, 1, 0, (uint64_t)-1);
+	pb_call(b, SYS_close, 0, 1);
+	pb_result(b, 1, 0, 0, (uint64_t)-1);
+	pb_call(b, SYS_close, 0, 1);
+	pb_const(b, (uint64_t)-1);
+	pb_end(b);
+	run_req(&e, b, &r);
+	assert_false(r.is_error);
+	assert_int_equal(r.status, WIRE_EXEC_OK);
+	assert_int_equal(r.n, 6);
+	assert_done(&r.calls[0], 0, 0);
+	assert_done(&r.calls[1], 5, 0);
+	assert_done(&r.calls[2], 5, 0);
+	assert_done(&r.calls[3], 0, 0);
+	assert_done(&r.calls[4], 0, 0);
+	assert_done(&r.calls[5], (uint64_t)-1, EBADF);
+	free(b);
+}
+
+/* Copyin formats observed through a pipe the test owns. */
+static void test_copyin_formats(void **state)
+{
+	static const char want[] = "\x34\x12"
+				   "\x12\x34"
+				   "00000000000000000042"
+				   "0x000000000000002a"
+				   "\xa5\x0f";
+	struct pb *b = malloc(sizeof(*b));
+	struct wire_exec e = opts(0);
+	char got[sizeof(want)] = "";
+	struct res r;
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	pb_begin(b, 1, 0);
+	pb_copyin_int(b, 0, EXEC_META(2, EXEC_FMT_NATIVE, 0, 0), 0x1234);
+	pb_copyin_int(b, 2, EXEC_META(2, EXEC_FMT_BIG_ENDIAN, 0, 0), 0x1234);
+	pb_copyin_int(b, 4, EXEC_META(8, EXEC_FMT_STR_DEC, 0, 0), 42);
+	pb_copyin_int(b, 24, EXEC_META(8, EXEC_FMT_STR_HEX, 0, 0), 42);
+	/* Two bitfields sharing a u16: 0xa5 in bits 0-7, 0xf in 8-11. */
+	pb_copyin_int(b, 42, EXEC_META(2, EXEC_FMT_NATIVE, 0, 8), 0x1a5);
+	pb_copyin_int(b, 42, EXEC_META(2, EXEC_FMT_NATIVE, 8, 4), 0xff);
+	pb_call(b, SYS_write, 0, 3);
+	pb_const(b, (uint64_t)p[1]);
+	pb_ptr(b, 0);
+	pb_const(b, sizeof(want) - 1);
+	pb_end(b);
+	run_req(&e, b, &r);
+	assert_int_equal(r.status, WIRE_EXEC_OK);
+	assert_done(&r.calls[0], sizeof(want) - 1, 0);
+	assert_int_equal(read(p[0], got, sizeof(want) - 1),
+			 (ssize_t)sizeof(want) - 1);
+	assert_memory_equal(got, want, sizeof(want) - 1);
+	close(p[0]);
+	close(p[1]);
+	free(b);
+}
+
+/* A blocking read and a write that unblocks it, in each mode. */
+static void build_rendezvous(struct pb *b, int rfd, int wfd)
+{
+	pb_begin(b, 3, 0);
+	pb_copyin_data(b, 0x10, "x", 1);
+	pb_call(b, SYS_read, 0, 3);
+	pb_const(b, (uint64_t)rfd);
+	pb_ptr(b, 0x20);
+	pb_const(b, 1);
+	pb_call(b, SYS_write, 0, 3);
+	pb_const(b, (uint64_t)wfd);
+	pb_ptr(b, 0x10);
+	pb_const(b, 1);
+	pb_call(b, SYS_getpid, 0, 0);
+	pb_end(b);
+}
+
+static void test_threaded_blocked(void **state)
+{
+	struct pb *b = malloc(sizeof(*b));
+	struct wire_exec e = opts(WIRE_EXEC_THREADED);
+	struct res r;
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	build_rendezvous(b, p[0], p[1]);
+	e.call_timeout_ms = 100;
+	run_req(&e, b, &r);
+	assert_int_equal(r.status, WIRE_EXEC_OK);
+	assert_int_equal(r.n, 3);
+	/* The read outlived its timeout, the write then released it. */
+	assert_true(r.calls[0].flags & WIRE_CALL_BLOCKED);
+	assert_done(&r.calls[0], 1, 0);
+	assert_done(&r.calls[1], 1, 0);
+	assert_false(r.calls[1].flags & WIRE_CALL_BLOCKED);
+	assert_true(r.calls[2].flags & WIRE_CALL_FINISHED);
+	close(p[0]);
+	close(p[1]);
+	free(b);
+}
+
+static void test_collide(void **state)
+{
+	struct pb *b = malloc(sizeof(*b));
+	struct wire_exec e = opts(WIRE_EXEC_COLLIDE);
+	struct res r;
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	build_rendezvous(b, p[0], p[1]);
+	run_req(&e, b, &r);
+	assert_int_equal(r.status, WIRE_EXEC_OK);
+	/* Read and write ran as a pair: nobody waited for the read alone. */
+	assert_done(&r.calls[0], 1, 0);
+	assert_false(r.calls[0].flags & WIRE_CALL_BLOCKED);
+	assert_done(&r.calls[1], 1, 0);
+	assert_true(r.calls[2].flags & WIRE_CALL_FINISHED);
+	close(p[0]);
+	close(p[1]);
+	free(b);
+}
+
+static void test_program_timeout(void **state)
+{
+	struct pb *b = malloc(sizeof(*b));
+	struct wire_exec e = opts(0);
+	struct res r;
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	build_rendezvous(b, p[0], p[1]);
+	e.prog_timeout_ms = 300;
+	e.call_timeout_ms = 100;
+	run_req(&e, b, &r);
+	assert_int_equal(r.status, WIRE_EXEC_TIMEOUT);
+	assert_int_equal(r.n, 1);
+	assert_true(r.calls[0].flags & WIRE_CALL_EXECUTED);
+	assert_false(r.calls[0].flags & WIRE_CALL_FINISHED);
+	close(p[0]);
+	close(p[1]);
+	free(b);
+}
+
+static void test_crash(void **state)
+{
+	struct pb *b = malloc(sizeof(*b));
+	struct wire_exec e = opts(0);
+	struct res r;
+
+	(void)state;
+	pb_begin(b, 3, 1);
+	pb_call(b, SYS_getpid, 1, 0);
+	pb_call(b, SYS_kill, 0, 2);
+	pb_result(b, 0, 0, 0, 0);
+	pb_const(b, SIGABRT);
+	pb_call(b, SYS_getpid, 0, 0);
+	pb_end(b);
+	run_req(&e, b, &r);
+	assert_int_equal(r.status, WIRE_EXEC_CRASHED);
+	assert_int_equal(r.code, SIGABRT);
+	assert_true(r.calls[0].flags & WIRE_CALL_FINISHED);
+	assert_false(r.calls[2].flags & WIRE_CALL_EXECUTED);
+	free(b);
+}
+
+/* A program that makes its data area read-only keeps running. */
+static void test_nonfailing(void **state)
+{
+	struct pb *b = malloc(sizeof(*b));
+	struct wire_exec e = opts(0);
+	struct res r;
+
+	(void)state;
+	pb_begin(b, 2, 1);
+	pb_call(b, SYS_mprotect, 0, 3);
+	pb_ptr(b, 0);
+	pb_const(b, 4096);
+	pb_const(b, PROT_READ);
+	pb_copyin_int(b, 0, EXEC_META(8, EXEC_FMT_NATIVE, 0, 0), 1);
+	pb_call(b, SYS_getpid, 0, 0);
+	pb_copyout(b, 0, 8, 8);
+	pb_end(b);
+	run_req(&e, b, &r);
+	assert_int_equal(r.status, WIRE_EXEC_OK);
+	assert_done(&r.calls[0], 0, 0);
+	assert_true(r.calls[1].flags & WIRE_CALL_FINISHED);
+	free(b);
+}
+
+static void test_pseudo(void **state)
+{
+	struct pb *b = malloc(sizeof(*b));
+	struct wire_exec e = opts(0);
+	const char *path = "/tmp/drmfuzz-test-exec-71";
+	struct res r;
+	int fd = open(path, O_CREAT | O_WRONLY, 0600);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	pb_begin(b, 5, 0);
+	pb_copyin_data(b, 0, "/tmp/drmfuzz-test-exec-##", 26);
+	pb_copyin_data(b, 64, "stat", 5);
+	/* '#'s take the id's digits, least significant first: 17 -> 71. */
+	pb_call_ex(b, EXEC_CALL_PSEUDO, EXEC_PSEUDO_OPEN_DEV, 0, 0, 0, 3);
+	pb_ptr(b, 0);
+	pb_const(b, 17);
+	pb_const(b, O_RDONLY);
+	pb_call_ex(b, EXEC_CALL_PSEUDO, EXEC_PSEUDO_OPEN_DEV, 0, 0, 0, 3);
+	pb_ptr(b, 0);
+	pb_const(b, 71);
+	pb_const(b, O_RDONLY);
+	pb_call_ex(b, EXEC_CALL_PSEUDO, EXEC_PSEUDO_OPEN_DEV, 0, 0, 0, 3);
+	pb_const(b, 0x10); /* unmapped */
+	pb_const(b, 1);
+	pb_const(b, O_RDONLY);
+	pb_call_ex(b, EXEC_CALL_PSEUDO, EXEC_PSEUDO_OPEN_PROCFS, 0, 0, 0, 2);
+	pb_const(b, 0);
+	pb_ptr(b, 64);
+	pb_call_ex(b, EXEC_CALL_PSEUDO, EXEC_PSEUDO_EXECUTE_FUNC, 0, 0, 0, 1);
+	pb_ptr(b, 0);
+	pb_end(b);
+	run_req(&e, b, &r);
+	assert_int_equal(r.status, WIRE_EXEC_OK);
+	assert_true(r.calls[0].flags & WIRE_CALL_FINISHED);
+	assert_int_equal(r.calls[0].err, 0);
+	assert_true((int64_t)r.calls[0].ret >= 0);
+	assert_done(&r.calls[1], (uint64_t)-1, ENOENT);
+	assert_done(&r.calls[2], (uint64_t)-1, EFAULT);
+	assert_int_equal(r.calls[3].err, 0);
+	assert_true((int64_t)r.calls[3].ret >= 0);
+	assert_done(&r.calls[4], (uint64_t)-1, ENOSYS);
+	unlink(path);
+	free(b);
+}
+
+static void test_sandbox_setuid(void **state)
+{
+	struct pb *b = malloc(sizeof(*b));
+	struct wire_exec e = opts(0);
+	struct res r;
+
+	(void)state;
+	e.sandbox = WIRE_SANDBOX_SETUID;
+	pb_begin(b, 3, 0);
+	pb_call(b, SYS_getuid, 0, 0);
+	pb_call(b, SYS_getgid, 0, 0);
+	pb_call(b, SYS_getgroups, 0, 2);
+	pb_const(b, 4);
+	pb_ptr(b, 0);
+	pb_end(b);
+	run_req(&e, b, &r);
+	if (geteuid() != 0) {
+		/* Only root can drop to nobody: a clear failure. */
+		assert_int_equal(r.status, WIRE_EXEC_FAILED);
+		assert_non_null(strstr(r.msg, "sandbox"));
+	} else {
+		assert_int_equal(r.status, WIRE_EXEC_OK);
+		assert_done(&r.calls[0], 65534, 0);
+		assert_done(&r.calls[1], 65534, 0);
+		assert_done(&r.calls[2], 1, 0);
+	}
+	free(b);
+}
+
+static void test_rejected(void **state)
+{
+	struct pb *b = malloc(sizeof(*b));
+	struct wire_exec e = opts(0);
+	uint8_t junk[64];
+	struct res r;
+
+	(void)state;
+	/* A program the decoder refuses: nothing runs. */
+	pb_begin(b, 2, 0);
+	pb_call(b, SYS_getpid, 0, 0);
+	pb_end(b);
+	run_req(&e, b, &r);
+	assert_true(r.is_error);
+	assert_non_null(strstr(r.error, "exec:"));
+	/* Coverage without KCOV. */
+	pb_begin(b, 1, 0);
+	pb_call(b, SYS_getpid, 0, 0);
+	pb_end(b);
+	e = opts(WIRE_EXEC_COVER);
+	run_req(&e, b, &r);
+	assert_true(r.is_error);
+	assert_non_null(strstr(r.error, "KCOV"));
+	/* Bad options and garbage. */
+	e = opts(0);
+	e.call_timeout_ms = 0;
+	run_req(&e, b, &r);
+	assert_true(r.is_error);
+	memset(junk, 0xa5, sizeof(junk));
+	run_raw(junk, sizeof(junk), &r);
+	assert_true(r.is_error);
+	run_raw(junk, 0, &r);
+	assert_true(r.is_error);
+	free(b);
+}
+
+/* WIRE_EXEC and WIRE_EXEC_REPLY encodings: round trip and garbage. */
+static void test_wire_exec(void **state)
+{
+	static uint8_t mem[4096];
+	static const uint8_t prog[] = { 1, 2, 3 };
+	static const uint64_t pcs[] = { 0xffffffff81000000ull,
+					0xffffffff81000010ull };
+	static const uint64_t cmps[] = { 7, 1, 2 };
+	struct wire_exec in = opts(WIRE_EXEC_THREADED), out;
+	struct wire_exec_reply rep;
+	struct wire_exec_call c = { 0 };
+	struct wire_wr w;
+	char why[128];
+
+	(void)state;
+	in.prog = prog;
+	in.prog_len = sizeof(prog);
+	in.proc = 3;
+	wire_wr_init(&w, mem, sizeof(mem));
+	wire_exec_encode(&w, &in);
+	assert_int_equal(w.err, 0);
+	assert_int_equal(wire_exec_decode(mem, w.len, &out, why, sizeof(why)),
+			 0);
+	assert_int_equal(out.flags, in.flags);
+	assert_int_equal(out.proc, 3);
+	assert_int_equal(out.prog_len, 3);
+	assert_memory_equal(out.prog, prog, 3);
+	for (size_t i = 0; i < w.len; i++)
+		assert_int_equal(wire_exec_decode(mem, i, &out, why,
+						  sizeof(why)),
+				 -EBADMSG);
+	in.flags = WIRE_EXEC_COVER | WIRE_EXEC_CMPS;
+	wire_wr_init(&w, mem, sizeof(mem));
+	wire_exec_encode(&w, &in);
+	assert_int_equal(wire_exec_decode(mem, w.len, &out, why, sizeof(why)),
+			 -EBADMSG);
+	assert_non_null(strstr(why, "exclusive"));
+
+	wire_wr_init(&w, mem, sizeof(mem));
+	wire_exec_reply_begin(&w, WIRE_EXEC_CRASHED, 11, "boom", 2);
+	wire_exec_call_encode(&w, 0, WIRE_CALL_EXECUTED | WIRE_CALL_FINISHED, 0,
+			      3, pcs, 2, NULL, 0);
+	wire_exec_call_encode(&w, 5, WIRE_CALL_EXECUTED, 22, (uint64_t)-1, NULL,
+			      0, cmps, 1);
+	assert_int_equal(w.err, 0);
+	assert_int_equal(wire_exec_reply_decode(mem, w.len, &rep), 0);
+	assert_int_equal(rep.status, WIRE_EXEC_CRASHED);
+	assert_int_equal(rep.code, 11);
+	assert_string_equal(rep.msg, "boom");
+	assert_int_equal(rep.n_calls, 2);
+	assert_true(wire_exec_reply_next(&rep, &c));
+	assert_int_equal(c.index, 0);
+	assert_int_equal(c.n_pcs, 2);
+	assert_true(wire_call_pc(&c, 1) == pcs[1]);
+	assert_true(wire_exec_reply_next(&rep, &c));
+	assert_int_equal(c.index, 5);
+	assert_int_equal(c.err, 22);
+	assert_int_equal(c.n_cmps, 1);
+	assert_true(wire_call_cmp(&c, 0).arg2 == 2);
+	assert_false(wire_exec_reply_next(&rep, &c));
+	/* Every truncation is refused, and so are flipped bytes that break
+	 * the structure (decoding must never read out of bounds). */
+	for (size_t i = 0; i < w.len; i++)
+		assert_int_equal(wire_exec_reply_decode(mem, i, &rep),
+				 -EBADMSG);
+	for (size_t i = 0; i < w.len; i++) {
+		mem[i] ^= 0xff;
+		(void)wire_exec_reply_decode(mem, w.len, &rep);
+		while (wire_exec_reply_next(&rep, &c))
+			;
+		mem[i] ^= 0xff;
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wire_exec),
+		cmocka_unit_test(test_results),
+		cmocka_unit_test(test_copyin_formats),
+		cmocka_unit_test(test_threaded_blocked),
+		cmocka_unit_test(test_collide),
+		cmocka_unit_test(test_program_timeout),
+		cmocka_unit_test(test_crash),
+		cmocka_unit_test(test_nonfailing),
+		cmocka_unit_test(test_pseudo),
+		cmocka_unit_test(test_sandbox_setuid),
+		cmocka_unit_test(test_rejected),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}

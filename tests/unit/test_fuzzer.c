@@ -1,0 +1,302 @@
+/*
+ * Unit tests: the fuzzer core against a fake machine whose "coverage" is
+ * derived from the program's argument values, so new values mean new
+ * signal; plus a flaky edge that never reproduces.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fuzzer/fuzzer.h"
+#include "syzlang/target.h"
+
+static const char desc[] =
+	"resource fdx[int32]: -1\n"
+	"openx(path ptr[in, string[\"/dev/x\"]], flags flags[oflags, int32]) fdx\n"
+	"usex(fd fdx, cmd int32[0:64], arg ptr[in, sx])\n"
+	"closex(fd fdx)\n"
+	"sx {\n"
+	"\ta\tint32\n"
+	"\tb\tlen[c, int32]\n"
+	"\tc\tarray[int8]\n"
+	"}\n"
+	"oflags = 1, 2, 4, 8\n";
+static const char consts[] = "arches = amd64\n"
+			     "__NR_openx = 1000\n"
+			     "__NR_usex = 1001\n"
+			     "__NR_closex = 1002\n";
+
+#define FLAKY_BIT 0xf0000000u
+
+struct fake {
+	uint32_t sig[64][64];
+	struct fuzz_call_result calls[64];
+	uint64_t execs;
+	int fail_after; /* -1: never */
+};
+
+struct walk_ctx {
+	uint32_t *sig;
+	size_t n;
+	uint32_t id;
+};
+
+static int walk(struct prog_arg *a, void *arg)
+{
+	struct walk_ctx *w = arg;
+
+	if (a->kind == PROG_ARG_CONST && w->n < 60)
+		w->sig[w->n++] = (w->id << 16) | (uint32_t)(a->c.val & 0x3f);
+	return 0;
+}
+
+static int fake_exec(void *ctx, const struct prog *p, unsigned flags,
+		     struct fuzz_exec_result *res)
+{
+	struct fake *fk = ctx;
+
+	(void)flags;
+	if (fk->fail_after == 0)
+		return -EPIPE;
+	if (fk->fail_after > 0)
+		fk->fail_after--;
+	fk->execs++;
+	res->calls = fk->calls;
+	res->n_calls = p->n_calls < 64 ? p->n_calls : 64;
+	for (size_t i = 0; i < res->n_calls; i++) {
+		struct walk_ctx w = { fk->sig[i], 0,
+				      (uint32_t)p->calls[i]->meta->id + 1 };
+
+		w.sig[w.n++] = w.id << 16 | 0xffff;
+		prog_call_walk(p->calls[i], walk, &w);
+		/* an edge that is new on every run: must never be kept */
+		w.sig[w.n++] = FLAKY_BIT | (uint32_t)(fk->execs & 0xfffffff);
+		fk->calls[i] = (struct fuzz_call_result){
+			.executed = true,
+			.signal = w.sig,
+			.n_signal = w.n,
+			.pcs = NULL,
+			.n_pcs = 0,
+		};
+	}
+	return 0;
+}
+
+struct hook {
+	int inputs;
+	int from_candidate;
+	char *last;
+};
+
+static void on_input(void *ctx, const char *text, const struct signal_set *sig,
+		     bool from_candidate)
+{
+	struct hook *h = ctx;
+
+	assert_true(sig->len > 0);
+	h->inputs++;
+	h->from_candidate += from_candidate;
+	free(h->last);
+	h->last = strdup(text);
+}
+
+static struct syz_target *load(void)
+{
+	struct syz_source src = { "fake.txt", desc, consts };
+	struct syz_load_opts o = { .sources = &src, .n_sources = 1 };
+	struct syz_target *t = NULL;
+
+	assert_int_equal(syz_target_load(&o, &t, NULL), 0);
+	return t;
+}
+
+static void flaky_check(uint32_t e, uint8_t prio, void *ctx)
+{
+	(void)prio;
+	(void)ctx;
+	assert_true((e & FLAKY_BIT) != FLAKY_BIT);
+}
+
+static void test_corpus_grows(void **state)
+{
+	struct syz_target *t = load();
+	struct fake fk = { .fail_after = -1 };
+	struct hook h = { 0 };
+	struct fuzzer_opts o = { .target = t,
+				 .on_new_input = on_input,
+				 .hook_ctx = &h,
+				 .smash = 5 };
+	struct fuzzer_counts c;
+	struct signal_set max = { 0 };
+	struct prog_rand r;
+	struct fuzzer *f;
+
+	(void)state;
+	prog_rand_seed(&r, 1);
+	assert_int_equal(fuzzer_new(&o, &f), 0);
+	for (int i = 0; i < 400; i++)
+		assert_int_equal(fuzzer_step(f, &r, fake_exec, &fk), 0);
+	fuzzer_counts(f, &c);
+	assert_true(c.corpus > 3);
+	assert_int_equal((int)c.corpus, h.inputs);
+	assert_true(c.signal > 10);
+	assert_true(c.execs >= 400);
+	assert_int_equal(h.from_candidate, 0);
+	/* flaky edges reach the max signal but never the corpus signal */
+	assert_int_equal(fuzzer_get_max_signal(f, &max), 0);
+	assert_true(max.len >= c.signal);
+	{
+		char **texts;
+		size_t n;
+
+		assert_int_equal(fuzzer_corpus_texts(f, &texts, &n), 0);
+		assert_int_equal(n, c.corpus);
+		/* no program is in the corpus twice */
+		for (size_t i = 0; i < n; i++)
+			for (size_t k = i + 1; k < n; k++)
+				assert_string_not_equal(texts[i], texts[k]);
+		for (size_t i = 0; i < n; i++)
+			free(texts[i]);
+		free(texts);
+	}
+	signal_free(&max);
+	fuzzer_free(f);
+	free(h.last);
+	syz_target_free(t);
+}
+
+static void on_input_check(void *ctx, const char *text,
+			   const struct signal_set *sig, bool from_candidate)
+{
+	(void)text;
+	(void)from_candidate;
+	(*(int *)ctx)++;
+	signal_foreach(sig, flaky_check, NULL);
+}
+
+static void test_corpus_signal_not_flaky(void **state)
+{
+	struct syz_target *t = load();
+	struct fake fk = { .fail_after = -1 };
+	int inputs = 0;
+	struct fuzzer_opts o = { .target = t,
+				 .on_new_input = on_input_check,
+				 .hook_ctx = &inputs };
+	struct prog_rand r;
+	struct fuzzer *f;
+
+	(void)state;
+	prog_rand_seed(&r, 3);
+	assert_int_equal(fuzzer_new(&o, &f), 0);
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(fuzzer_step(f, &r, fake_exec, &fk), 0);
+	assert_true(inputs > 0);
+	fuzzer_free(f);
+	syz_target_free(t);
+}
+
+/* A saved corpus is re-triaged: candidates come back without minimising. */
+static void test_candidates(void **state)
+{
+	struct syz_target *t = load();
+	struct fake fk = { .fail_after = -1 };
+	struct hook h = { 0 }, h2 = { 0 };
+	struct fuzzer_opts o = { .target = t,
+				 .on_new_input = on_input,
+				 .hook_ctx = &h,
+				 .smash = 2 };
+	struct fuzzer_counts c, c2;
+	struct prog_rand r;
+	struct fuzzer *f, *f2;
+	char **texts;
+	size_t n;
+
+	(void)state;
+	prog_rand_seed(&r, 11);
+	assert_int_equal(fuzzer_new(&o, &f), 0);
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(fuzzer_step(f, &r, fake_exec, &fk), 0);
+	fuzzer_counts(f, &c);
+	assert_int_equal(fuzzer_corpus_texts(f, &texts, &n), 0);
+
+	o.hook_ctx = &h2;
+	assert_int_equal(fuzzer_new(&o, &f2), 0);
+	for (size_t i = 0; i < n; i++) {
+		struct prog *p = NULL;
+		struct prog_diags d = { 0 };
+		struct prog_parse_opts po = { .strict = true };
+
+		assert_int_equal(prog_parse(t, texts[i], strlen(texts[i]), &po,
+					    &p, &d),
+				 0);
+		prog_diags_free(&d);
+		assert_int_equal(fuzzer_add_candidate(f2, p), 0);
+		free(texts[i]);
+	}
+	free(texts);
+	fuzzer_counts(f2, &c2);
+	assert_int_equal(c2.candidates, n);
+	/* run until the candidates and their triage are done */
+	for (int i = 0; i < 2000; i++) {
+		fuzzer_counts(f2, &c2);
+		if (!c2.queued)
+			break;
+		assert_int_equal(fuzzer_step(f2, &r, fake_exec, &fk), 0);
+	}
+	fuzzer_counts(f2, &c2);
+	assert_int_equal(c2.candidates, 0);
+	assert_true(h2.inputs > 0);
+	assert_int_equal(h2.inputs, h2.from_candidate);
+	/* the reloaded corpus covers the signal of the old one */
+	assert_true(c2.signal >= c.signal * 9 / 10);
+	free(h.last);
+	free(h2.last);
+	fuzzer_free(f);
+	fuzzer_free(f2);
+	syz_target_free(t);
+}
+
+/* A lost machine: the error comes back, the job is retried later. */
+static void test_exec_error(void **state)
+{
+	struct syz_target *t = load();
+	struct fake fk = { .fail_after = 5 };
+	struct fuzzer_opts o = { .target = t };
+	struct prog_rand r;
+	struct fuzzer *f;
+	int errors = 0;
+
+	(void)state;
+	prog_rand_seed(&r, 5);
+	assert_int_equal(fuzzer_new(&o, &f), 0);
+	for (int i = 0; i < 20; i++) {
+		int err = fuzzer_step(f, &r, fake_exec, &fk);
+
+		if (err) {
+			assert_int_equal(err, -EPIPE);
+			errors++;
+			fk.fail_after = 3; /* "restarted" machine */
+		}
+	}
+	assert_true(errors > 0);
+	fuzzer_free(f);
+	syz_target_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_corpus_grows),
+		cmocka_unit_test(test_corpus_signal_not_flaky),
+		cmocka_unit_test(test_candidates),
+		cmocka_unit_test(test_exec_error),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,649 @@
+/* Unit tests: programs over a small inline description (resources, len
+ * fields, unions, arrays, pointers): text round trips, errors, non-strict
+ * fixes, generation, mutation, minimization, hints, exec encoding. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "exec_decode.h"
+#include "prog/prog.h"
+
+static const char desc[] =
+	"resource fd_t[int32]: 0xffffffffffffffff\n"
+	"resource fd_sub[fd_t]\n"
+	"resource handle_t[int32]: 0\n"
+	"openat$t(dir const[0xffffffffffffff9c, intptr], "
+	"name ptr[in, string[\"/dev/t\"]], flags flags[oflags, int32], "
+	"mode const[0]) fd_t\n"
+	"openat$sub(dir const[0xffffffffffffff9c, intptr], "
+	"name ptr[in, string[\"/dev/s\"]], flags flags[oflags, int32], "
+	"mode const[0]) fd_sub\n"
+	"ioctl$T_CREATE(fd fd_t, cmd const[0x1234], arg ptr[inout, create_arg])\n"
+	"ioctl$T_MULTI(fd fd_t, cmd const[0x5678], arg ptr[in, multi_arg])\n"
+	"ioctl$T_SUB(fd fd_sub, cmd const[0x9abc], arg ptr[in, int32])\n"
+	"write$t(fd fd_t, h handle_t, buf ptr[in, array[int8]], "
+	"len len[buf, intptr])\n"
+	"syz_open_dev$t(dev ptr[in, string[\"/dev/t#\"]], id intptr, "
+	"flags flags[oflags, int32]) fd_t\n"
+	"close$t(fd fd_t)\n"
+	"oflags = 1, 2, 4, 0x80000\n"
+	"create_arg {\n"
+	"\tsize\tint32\n"
+	"\thandle\thandle_t\t(out)\n"
+	"}\n"
+	"elem {\n"
+	"\ta\tint16\n"
+	"\tb\tint64\n"
+	"}\n"
+	"u [\n"
+	"\tx\tint32\n"
+	"\ty\tarray[int8, 4]\n"
+	"\tz\tptr[in, elem]\n"
+	"]\n"
+	"multi_arg {\n"
+	"\tn\tlen[elems, int32]\n"
+	"\tbytes\tbytesize[elems, int32]\n"
+	"\telems\tptr[in, array[elem]]\n"
+	"\topt\tu\n"
+	"\th\thandle_t\n"
+	"\ttail\tarray[int32, 0:3]\n"
+	"}\n";
+
+static const char consts[] = "__NR_openat = 257\n__NR_ioctl = 16\n"
+			     "__NR_write = 1\n__NR_close = 3\n";
+
+static struct syz_target *target;
+static struct prog_choice *choice;
+
+static int setup(void **state)
+{
+	struct syz_source src = { "test.txt", desc, consts };
+	struct syz_load_opts o = { .sources = &src, .n_sources = 1 };
+	struct syz_diags d = { 0 };
+	char b[1024];
+	(void)state;
+	if (syz_target_load(&o, &target, &d)) {
+		for (size_t i = 0; i < d.n; i++)
+			fprintf(stderr, "%s\n",
+				syz_diag_format(&d.v[i], b, sizeof(b)));
+		syz_diags_free(&d);
+		return -1;
+	}
+	syz_diags_free(&d);
+	choice = prog_choice_new(target, NULL);
+	return choice ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	prog_choice_free(choice);
+	syz_target_free(target);
+	return 0;
+}
+
+static struct prog *parse(const char *text, bool strict, struct prog_diags *d)
+{
+	struct prog_parse_opts po = { .strict = strict };
+	struct prog *p = NULL;
+	int rc = prog_parse(target, text, strlen(text), &po, &p, d);
+	if (rc && d->n)
+		fail_msg("parse failed: %d:%d: %s", d->v[0].line, d->v[0].col,
+			 d->v[0].msg);
+	assert_int_equal(rc, 0);
+	return p;
+}
+
+static char *print_ok(const struct prog *p)
+{
+	char *s = prog_print(p);
+	assert_non_null(s);
+	return s;
+}
+
+/* Canonical text prints back byte for byte. */
+static void check_roundtrip(const char *text)
+{
+	struct prog_diags d = { 0 };
+	struct prog *p = parse(text, true, &d);
+	char *s = print_ok(p);
+	assert_string_equal(s, text);
+	assert_int_equal(d.n, 0);
+	free(s);
+	prog_free(p);
+}
+
+static void test_roundtrip(void **state)
+{
+	(void)state;
+	check_roundtrip("r0 = openat$t(0xffffffffffffff9c, "
+			"&(0x7f0000000000)='/dev/t\\x00', 0x2, 0x0)\n"
+			"ioctl$T_CREATE(r0, 0x1234, &(0x7f0000000040)="
+			"{0x10, <r1=>0x0})\n"
+			"write$t(r0, r1, &(0x7f0000000080)=\"0102ff\", 0x3)\n"
+			"ioctl$T_MULTI(r0, 0x5678, &(0x7f00000000c0)={0x2, "
+			"0x20, &(0x7f0000000100)=[{0x1, 0x2}, {0x3}], "
+			"@z=&(0x7f0000000140)={0x5}, r1, [0x1, 0x2]})\n"
+			"close$t(r0) (fail_nth: 3, async, rerun: 2)\n");
+	check_roundtrip("# a comment\n#\nclose$t(0xffffffffffffffff)"
+			" # tail\n# the end\n");
+	check_roundtrip("ioctl$T_MULTI(0x0, 0x5678, &(0x7f0000000000)={"
+			"0x0, 0x0, &(0x7f0000000040), @y=\"01020304\"})\n");
+	check_roundtrip("write$t(0x0, 0x0, &(0x7f0000000000)='hello', "
+			"0x5)\n");
+	check_roundtrip("write$t(0x0, 0x0, 0x0, 0x0)\n");
+	check_roundtrip("r0 = openat$sub(0xffffffffffffff9c, "
+			"&(0x7f0000000000)='/dev/s\\x00', 0x0, 0x0)\n"
+			"ioctl$T_SUB(r0, 0x9abc, &(0x7f0000000040)=0x7)\n"
+			"close$t(r0)\n");
+}
+
+/* AUTO, &AUTO and omitted values are filled in; lens computed. */
+static void test_auto(void **state)
+{
+	struct prog_diags d = { 0 };
+	struct prog *p;
+	char *s;
+	(void)state;
+	p = parse("r0 = openat$t(AUTO, &AUTO='/dev/t\\x00', 0x0, AUTO)\n"
+		  "ioctl$T_MULTI(r0, AUTO, &AUTO={AUTO, AUTO, "
+		  "&AUTO=[{0x1}, {0x2}, {0x3}]})\n",
+		  true, &d);
+	s = print_ok(p);
+	assert_string_equal(
+		s, "r0 = openat$t(0xffffffffffffff9c, "
+		   "&(0x7f0000000000)='/dev/t\\x00', 0x0, 0x0)\n"
+		   "ioctl$T_MULTI(r0, 0x5678, &(0x7f0000000040)={0x3, 0x30, "
+		   "&(0x7f0000000080)=[{0x1}, {0x2}, {0x3}]})\n");
+	assert_int_equal(prog_validate(p, PROG_VALIDATE_SIZES, s, 1), 0);
+	free(s);
+	prog_free(p);
+}
+
+static void expect_error_n(const char *text, size_t len, int line, int col,
+			   const char *want)
+{
+	struct prog_parse_opts po = { .strict = true };
+	struct prog_diags d = { 0 };
+	struct prog *p = (struct prog *)1;
+	int rc = prog_parse(target, text, len, &po, &p, &d);
+	assert_int_equal(rc, -EINVAL);
+	assert_null(p);
+	assert_true(d.n >= 1);
+	if (!strstr(d.v[0].msg, want) || d.v[0].line != line ||
+	    d.v[0].col != col)
+		fail_msg("got %d:%d: %s; want %d:%d: ...%s...", d.v[0].line,
+			 d.v[0].col, d.v[0].msg, line, col, want);
+	prog_diags_free(&d);
+}
+
+static void expect_error(const char *text, int line, int col, const char *want)
+{
+	expect_error_n(text, strlen(text), line, col, want);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	expect_error("close$t(0x0)\nnosuch$call(0x1)\n", 2, 1,
+		     "unknown call 'nosuch$call'");
+	expect_error("close$t(0x0\n", 1, 12, "expected ',' or ')'");
+	expect_error("close$t(r5)\n", 1, 9, "r5 is not defined");
+	expect_error("write$t(0x0, 0x0, &(0x7f0000000000)='ab\\q', 0x0)\n", 1,
+		     40, "unknown escape");
+	expect_error("close$t(0x0, 0x1)\n", 1, 14, "too many arguments");
+	expect_error("close$t()\n", 1, 10, "takes 1 arguments, got 0");
+	expect_error("close$t({0x1})\n", 1, 9, "expected a resource");
+	expect_error("ioctl$T_MULTI(0x0, 0x5678, &(0x7f0000000000)={0x0, "
+		     "0x0, 0x0, @nope})\n",
+		     1, 62, "union u has no option 'nope'");
+	expect_error("write$t(0x0, 0x0, &(0x7f0000000000)=\"0g\", 0x0)\n", 1,
+		     39, "expected hex digits");
+	expect_error("write$t(0x0, 0x0, &(0x1000)=\"\", 0x0)\n", 1, 19,
+		     "outside the data area");
+	expect_error("close$t(0xfffffffffffffffff)\n", 1, 9,
+		     "number out of range");
+	expect_error("close$t(0x0) (bogus: 1)\n", 1, 15,
+		     "unknown call property 'bogus'");
+	expect_error("close$t(0x0) junk\n", 1, 14, "expected end of line");
+	expect_error_n("close$t(0x0)\0x", 14, 1, 1, "NUL byte");
+}
+
+/* Non-strict mode repairs and reports. */
+static void test_non_strict(void **state)
+{
+	struct prog_diags d = { 0 };
+	struct prog *p;
+	char *s;
+	(void)state;
+	p = parse("write$t(0x0, 0x0, &(0x7f0000000000)=\"010203\", 0x9)\n"
+		  "close$t()\n"
+		  "close$t(0x1, 0x2)\n",
+		  false, &d);
+	s = print_ok(p);
+	assert_string_equal(s,
+			    "write$t(0x0, 0x0, &(0x7f0000000000)=\"010203\", "
+			    "0x3)\n"
+			    "close$t(0xffffffffffffffff)\n"
+			    "close$t(0x1)\n");
+	assert_int_equal(d.n, 3);
+	assert_false(d.error);
+	assert_non_null(strstr(d.v[0].msg, "fixed from 0x9 to 0x3"));
+	assert_int_equal(d.v[0].line, 1);
+	assert_non_null(strstr(d.v[1].msg, "takes 1 arguments"));
+	assert_int_equal(d.v[1].line, 2);
+	assert_non_null(strstr(d.v[2].msg, "too many arguments"));
+	assert_int_equal(d.v[2].line, 3);
+	free(s);
+	prog_free(p);
+	prog_diags_free(&d);
+	/* strict keeps a written wrong length as it is */
+	p = parse("write$t(0x0, 0x0, &(0x7f0000000000)=\"010203\", 0x9)\n",
+		  true, &d);
+	s = print_ok(p);
+	assert_non_null(strstr(s, ", 0x9)"));
+	assert_int_not_equal(prog_validate(p, PROG_VALIDATE_SIZES, s, 10), 0);
+	free(s);
+	prog_free(p);
+}
+
+/* Each generated/mutated program validates and round-trips. */
+static void check_prog(const struct prog *p)
+{
+	char err[256];
+	struct prog_diags d = { 0 };
+	struct prog *q;
+	char *s, *s2;
+	uint8_t *enc;
+	size_t len;
+	if (prog_validate(p, PROG_VALIDATE_SIZES, err, sizeof(err)))
+		fail_msg("invalid: %s\n%s", err, prog_print(p));
+	s = print_ok(p);
+	q = parse(s, true, &d);
+	s2 = print_ok(q);
+	assert_string_equal(s, s2);
+	assert_int_equal(prog_encode(q, &enc, &len), 0);
+	free(prog_exec_dump(enc, len, err, sizeof(err)));
+	free(enc);
+	free(s);
+	free(s2);
+	prog_free(q);
+}
+
+static void test_generate_mutate(void **state)
+{
+	struct prog_rand r;
+	struct prog *corpus[4] = { 0 };
+	size_t links = 0;
+	(void)state;
+	prog_rand_seed(&r, 42);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(
+			prog_generate(target, choice, &r, 6, &corpus[i]), 0);
+		check_prog(corpus[i]);
+	}
+	for (int i = 0; i < 2000; i++) {
+		struct prog *p;
+		assert_int_equal(prog_generate(target, choice, &r, 8, &p), 0);
+		check_prog(p);
+		for (int k = 0; k < 5; k++) {
+			assert_int_equal(
+				prog_mutate(p, choice, &r, 8, corpus, 4), 0);
+			check_prog(p);
+			assert_true(p->n_calls <= 8);
+		}
+		prog_link(p);
+		for (size_t c = 0; c < p->n_calls; c++)
+			links += p->calls[c]->ret && p->calls[c]->ret->used;
+		prog_free(p);
+	}
+	/* resources flow from producers to consumers */
+	assert_true(links > 100);
+	for (int i = 0; i < 4; i++)
+		prog_free(corpus[i]);
+}
+
+static void test_deterministic(void **state)
+{
+	struct prog_rand r1, r2;
+	struct prog *a, *b;
+	char *sa, *sb;
+	(void)state;
+	prog_rand_seed(&r1, 7);
+	prog_rand_seed(&r2, 7);
+	assert_int_equal(prog_generate(target, choice, &r1, 10, &a), 0);
+	assert_int_equal(prog_generate(target, choice, &r2, 10, &b), 0);
+	sa = print_ok(a);
+	sb = print_ok(b);
+	assert_string_equal(sa, sb);
+	free(sa);
+	free(sb);
+	prog_free(a);
+	prog_free(b);
+}
+
+static void test_enabled_only(void **state)
+{
+	bool *en = calloc(target->n_calls, sizeof(bool));
+	const struct syz_call *c = syz_target_call(target, "close$t");
+	struct prog_choice *ct;
+	struct prog_rand r;
+	(void)state;
+	en[c->id] = true;
+	ct = prog_choice_new(target, en);
+	prog_rand_seed(&r, 1);
+	for (int i = 0; i < 50; i++) {
+		struct prog *p;
+		assert_int_equal(prog_generate(target, ct, &r, 5, &p), 0);
+		for (size_t k = 0; k < p->n_calls; k++)
+			assert_ptr_equal(p->calls[k]->meta, c);
+		prog_free(p);
+	}
+	prog_choice_free(ct);
+	free(en);
+}
+
+static bool has_write(const struct prog *p, int idx, void *ctx)
+{
+	(void)ctx;
+	if (idx < 0 || (size_t)idx >= p->n_calls)
+		return false;
+	/* the write must keep its fd from an openat */
+	const struct prog_call *c = p->calls[idx];
+	return !strcmp(c->meta->name, "write$t") && c->args[0]->r.res;
+}
+
+static void test_minimize(void **state)
+{
+	struct prog_diags d = { 0 };
+	struct prog *p, *m;
+	char *s;
+	int idx = -1;
+	(void)state;
+	p = parse("r0 = openat$t(0xffffffffffffff9c, "
+		  "&(0x7f0000000000)='/dev/t\\x00', 0x2, 0x0)\n"
+		  "close$t(0x5)\n"
+		  "ioctl$T_CREATE(r0, 0x1234, &(0x7f0000000040)={0x10})\n"
+		  "write$t(r0, 0x7, &(0x7f0000000080)=\"0102ff\", 0x3) "
+		  "(fail_nth: 2)\n"
+		  "close$t(r0)\n",
+		  true, &d);
+	assert_int_equal(prog_minimize(p, 3, has_write, NULL, &m, &idx), 0);
+	assert_int_equal(idx, 1);
+	s = print_ok(m);
+	assert_string_equal(s, "r0 = openat$t(0xffffffffffffff9c, "
+			       "&(0x7f0000000000)='/dev/t\\x00', 0x0, 0x0)\n"
+			       "write$t(r0, 0x0, &(0x7f0000000080), 0x0)\n");
+	free(s);
+	prog_free(m);
+	prog_free(p);
+}
+
+struct hint_seen {
+	int n;
+	bool flags_hint, data_hint, le_hint, be_hint;
+};
+
+static int on_hint(const struct prog *m, void *ctx)
+{
+	struct hint_seen *h = ctx;
+	char *s = prog_print(m);
+	h->n++;
+	if (strstr(s, "openat$t(0xffffffffffffff9c, &(0x7f0000000000)="
+		      "'/dev/t\\x00', 0x80000, 0x0)"))
+		h->flags_hint = true;
+	if (strstr(s, "\"01eeff\""))
+		h->data_hint = true;
+	if (strstr(s, "\"1234ff\""))
+		h->le_hint = true;
+	if (strstr(s, "\"abcdff\""))
+		h->be_hint = true;
+	free(s);
+	return 0;
+}
+
+static void test_hints(void **state)
+{
+	struct prog_diags d = { 0 };
+	struct prog *p;
+	struct hint_seen h = { 0 };
+	struct prog_cmp flags[] = { { 0x2, 0x80000 } };
+	struct prog_cmp data[] = { { 0x02, 0xee },
+				   { 0x0201, 0x3412 },
+				   { 0x0102, 0xabcd } };
+	(void)state;
+	p = parse("r0 = openat$t(0xffffffffffffff9c, "
+		  "&(0x7f0000000000)='/dev/t\\x00', 0x2, 0x0)\n"
+		  "write$t(r0, 0x0, &(0x7f0000000040)=\"0102ff\", 0x3)\n",
+		  true, &d);
+	assert_true(prog_hints(p, 0, flags, 1, on_hint, &h) >= 1);
+	assert_true(h.flags_hint);
+	h.n = 0;
+	assert_true(prog_hints(p, 1, data, 3, on_hint, &h) >= 3);
+	/* one byte at offset 1; two bytes at 0, little- and big-endian */
+	assert_true(h.data_hint);
+	assert_true(h.le_hint);
+	assert_true(h.be_hint);
+	prog_free(p);
+}
+
+/* Re-encode decoded instructions: must give the same bytes. */
+static void put(uint8_t *b, size_t *n, uint64_t v)
+{
+	do {
+		b[(*n)++] = (uint8_t)((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+}
+
+static void put_arg(uint8_t *b, size_t *n, const struct exec_arg *a)
+{
+	uint64_t meta;
+	put(b, n, a->kind);
+	if (a->kind == EXEC_ARG_DATA) {
+		put(b, n, a->size);
+		memcpy(b + *n, a->data, a->size);
+		*n += a->size;
+		return;
+	}
+	meta = EXEC_META(a->format >= EXEC_FMT_STR_DEC ? 8 : a->size, a->format,
+			 a->bf_off, a->bf_len) |
+	       (a->addr ? EXEC_META_ADDR : 0) |
+	       (a->pid_stride ? EXEC_META_PID : 0);
+	put(b, n, meta);
+	if (a->kind == EXEC_ARG_CONST) {
+		put(b, n, a->value);
+		if (a->pid_stride)
+			put(b, n, a->pid_stride);
+		return;
+	}
+	put(b, n, a->index);
+	put(b, n, a->op_div);
+	put(b, n, a->op_add);
+	put(b, n, a->value);
+}
+
+static void reencode_check(const uint8_t *enc, size_t len)
+{
+	struct exec_decoder d;
+	struct exec_insn in;
+	uint8_t *b = calloc(1, len + 64);
+	size_t n = 0;
+	int rc;
+	assert_int_equal(exec_decode_init(&d, enc, len), 0);
+	put(b, &n, EXEC_MAGIC);
+	put(b, &n, EXEC_VERSION);
+	put(b, &n, d.n_calls);
+	put(b, &n, d.n_results);
+	put(b, &n, d.data_size);
+	while ((rc = exec_decode_next(&d, &in)) > 0) {
+		put(b, &n, in.op);
+		if (in.op == EXEC_OP_COPYIN) {
+			put(b, &n, in.addr);
+			put_arg(b, &n, &in.arg);
+		} else if (in.op == EXEC_OP_COPYOUT) {
+			put(b, &n, in.index);
+			put(b, &n, in.addr);
+			put(b, &n, in.size);
+		} else {
+			put(b, &n, in.call_kind);
+			put(b, &n, in.nr);
+			put(b, &n, in.has_copyout ? in.copyout + 1 : 0);
+			put(b, &n,
+			    in.fail_nth >= 0 ? (uint64_t)in.fail_nth + 1 : 0);
+			put(b, &n, in.flags);
+			put(b, &n, in.rerun);
+			put(b, &n, in.n_args);
+			for (uint32_t i = 0; i < in.n_args; i++)
+				put_arg(b, &n, &in.args[i]);
+		}
+	}
+	if (rc < 0)
+		fail_msg("%s", d.err);
+	put(b, &n, EXEC_OP_END);
+	assert_int_equal(n, len);
+	assert_memory_equal(b, enc, len);
+	free(b);
+}
+
+static void test_encode(void **state)
+{
+	struct prog_diags d = { 0 };
+	struct prog *p;
+	uint8_t *enc;
+	size_t len;
+	char err[256], *dump;
+	(void)state;
+	p = parse("r0 = syz_open_dev$t(&(0x7f0000000000)='/dev/t#\\x00', "
+		  "0x1, 0x2)\n"
+		  "ioctl$T_CREATE(r0, 0x1234, &(0x7f0000000040)="
+		  "{0x10, <r1=>0x0})\n"
+		  "write$t(r0, r1, &(0x7f0000000080)=\"0102ff\", 0x3) "
+		  "(fail_nth: 4)\n",
+		  true, &d);
+	assert_int_equal(prog_encode(p, &enc, &len), 0);
+	dump = prog_exec_dump(enc, len, err, sizeof(err));
+	assert_non_null(dump);
+	assert_string_equal(
+		dump,
+		"exec v1: 3 calls, 2 results, data 4096 bytes, 132 bytes "
+		"encoded\n"
+		"  copyin  data+0x0 = data[8] 2f6465762f742300\n"
+		"call syz_open_dev(const[8,data+] 0x0, const[8] 0x1, "
+		"const[8] 0x2) -> r0\n"
+		"  copyin  data+0x40 = const[4] 0x10\n"
+		"call nr 16(result[8] r0 default 0xffffffffffffffff, "
+		"const[8] 0x1234, const[8,data+] 0x40)\n"
+		"  copyout r1 = data+0x44 [4]\n"
+		"  copyin  data+0x80 = data[3] 0102ff\n"
+		"call nr 1(result[8] r0 default 0xffffffffffffffff, "
+		"result[8] r1 default 0x0, const[8,data+] 0x80, const[8] 0x3)"
+		" fail_nth 4\n"
+		"end\n");
+	free(dump);
+	reencode_check(enc, len);
+	/* every truncation and many corruptions are rejected, never read
+	 * out of bounds (ASan checks the latter) */
+	for (size_t i = 0; i < len; i++) {
+		struct exec_decoder dd;
+		struct exec_insn in;
+		uint8_t *cut = malloc(i ? i : 1);
+		memcpy(cut, enc, i);
+		int rc = exec_decode_init(&dd, cut, i);
+		while (rc >= 0 && (rc = exec_decode_next(&dd, &in)) > 0)
+			;
+		assert_int_equal(rc, -1);
+		assert_true(dd.err[0] != 0);
+		free(cut);
+	}
+	for (size_t i = 0; i < len; i++) {
+		struct exec_decoder dd;
+		struct exec_insn in;
+		uint8_t *bad = malloc(len);
+		memcpy(bad, enc, len);
+		bad[i] ^= 0xa5;
+		int rc = exec_decode_init(&dd, bad, len);
+		while (rc >= 0 && (rc = exec_decode_next(&dd, &in)) > 0)
+			;
+		free(bad);
+	}
+	free(enc);
+	prog_free(p);
+}
+
+static void test_decoder_rejects(void **state)
+{
+	static const uint8_t bad_magic[] = { 1, 2, 3 };
+	static const uint8_t big[] = { 0xc4, 0x8c, 0xe1, 0x8a, 0x03, 1,	   0,
+				       0,    0x80, 0x80, 0x80, 0x80, 0x7f, 0 };
+	static const uint8_t oob[] = {
+		0xc4,		0x8c, 0xe1, 0x8a,	0x03, 1, 0, 0,
+		0x80,		0x20, /* 4096 bytes */
+		EXEC_OP_COPYIN, 0xfe, 0x1f, /* 4094 */
+		EXEC_ARG_CONST, 4,    1,    EXEC_OP_END
+	};
+	struct exec_decoder d;
+	struct exec_insn in;
+	(void)state;
+	assert_int_equal(exec_decode_init(&d, bad_magic, sizeof(bad_magic)),
+			 -1);
+	assert_non_null(strstr(d.err, "magic"));
+	assert_int_equal(exec_decode_init(&d, big, sizeof(big)), -1);
+	assert_non_null(strstr(d.err, "data size"));
+	assert_int_equal(exec_decode_init(&d, oob, sizeof(oob)), 0);
+	assert_int_equal(exec_decode_next(&d, &in), -1);
+	assert_non_null(strstr(d.err, "outside the data area"));
+}
+
+static void test_clone_remove(void **state)
+{
+	struct prog_diags d = { 0 };
+	struct prog *p, *q;
+	char *s;
+	(void)state;
+	p = parse("r0 = openat$t(0xffffffffffffff9c, "
+		  "&(0x7f0000000000)='/dev/t\\x00', 0x2, 0x0)\n"
+		  "ioctl$T_CREATE(r0, 0x1234, &(0x7f0000000040)="
+		  "{0x10, <r1=>0x0})\n"
+		  "write$t(r0, r1, &(0x7f0000000080)=\"01\", 0x1)\n",
+		  true, &d);
+	q = prog_clone(p);
+	prog_remove_call(p, 0);
+	s = print_ok(p);
+	assert_string_equal(s, "ioctl$T_CREATE(0xffffffffffffffff, 0x1234, "
+			       "&(0x7f0000000040)={0x10, <r0=>0x0})\n"
+			       "write$t(0xffffffffffffffff, r0, "
+			       "&(0x7f0000000080)=\"01\", 0x1)\n");
+	free(s);
+	prog_free(p);
+	/* the clone is independent and keeps its links */
+	assert_int_equal(prog_validate(q, PROG_VALIDATE_SIZES, NULL, 0), 0);
+	assert_ptr_equal(q->calls[2]->args[0]->r.res, q->calls[0]->ret);
+	prog_free(q);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_auto),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_non_strict),
+		cmocka_unit_test(test_generate_mutate),
+		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_enabled_only),
+		cmocka_unit_test(test_minimize),
+		cmocka_unit_test(test_hints),
+		cmocka_unit_test(test_encode),
+		cmocka_unit_test(test_decoder_rejects),
+		cmocka_unit_test(test_clone_remove),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
