@@ -21,8 +21,11 @@ __attribute__((noreturn, format(printf, 1, 2))) void fail(const char *fmt, ...);
 __attribute__((noreturn, format(printf, 1, 2))) void failmsg(const char *fmt,
 							     ...);
 
-/* Fill @h with what this machine offers (KCOV, KASAN, DRM nodes...). */
-void features_detect(struct wire_hello *h);
+/*
+ * Fill @h with what this machine offers (KCOV, KASAN, DRM nodes...);
+ * @timing gets how long each probe took, for the console.
+ */
+void features_detect(struct wire_hello *h, char *timing, size_t cap);
 
 /*
  * Answer one request frame (@hdr, @payload) by appending one reply frame

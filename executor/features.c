@@ -15,6 +15,7 @@
 #include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "executor.h"
@@ -204,20 +205,44 @@ static void drm_nodes(struct wire_hello *h)
 	qsort(h->nodes, h->n_nodes, sizeof(h->nodes[0]), node_cmp);
 }
 
-void features_detect(struct wire_hello *h)
+static long ms_since(struct timespec *t)
 {
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - t->tv_sec) * 1000 +
+	     (now.tv_nsec - t->tv_nsec) / 1000000;
+	*t = now;
+	return ms;
+}
+
+void features_detect(struct wire_hello *h, char *timing, size_t cap)
+{
+	struct timespec t;
 	struct utsname u;
+	long ms[5];
 
 	memset(h, 0, sizeof(*h));
+	clock_gettime(CLOCK_MONOTONIC, &t);
 	if (!uname(&u))
 		snprintf(h->release, sizeof(h->release), "%s", u.release);
 	if (kcov_probe(h, KCOV_TRACE_PC, "kcov"))
 		h->features |= WIRE_FEAT_KCOV;
+	ms[0] = ms_since(&t);
 	if (kcov_probe(h, KCOV_TRACE_CMP, "kcov comparisons"))
 		h->features |= WIRE_FEAT_KCOV_CMP;
+	ms[1] = ms_since(&t);
 	if (kasan_probe(h))
 		h->features |= WIRE_FEAT_KASAN;
+	ms[2] = ms_since(&t);
 	if (fault_probe(h))
 		h->features |= WIRE_FEAT_FAULT_INJECTION;
+	ms[3] = ms_since(&t);
 	drm_nodes(h);
+	ms[4] = ms_since(&t);
+	snprintf(timing, cap,
+		 "kcov %ld ms, cmp %ld ms, kasan %ld ms, "
+		 "fault %ld ms, drm %ld ms",
+		 ms[0], ms[1], ms[2], ms[3], ms[4]);
 }

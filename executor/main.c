@@ -153,7 +153,7 @@ int main(int argc, char **argv)
 	static struct wire_hello hello;
 	static uint8_t frame[WIRE_HDR_SIZE + sizeof(struct wire_hello) * 2];
 	struct wire_wr w;
-	char err[256];
+	char err[256], timing[160];
 	int in, out, e;
 
 	if (argc == 3 && !strcmp(argv[1], "--port")) {
@@ -165,15 +165,15 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	features_detect(&hello);
+	features_detect(&hello, timing, sizeof(timing));
 	pidns_enter(in);
 	if (exec_setup(!!(hello.features &
 			  (WIRE_FEAT_KCOV | WIRE_FEAT_KCOV_CMP)),
 		       in, out, err, sizeof(err)))
 		failmsg("%s", err);
 	fprintf(stderr,
-		"drmfuzz-executor: kernel %s, features 0x%x, %u DRM nodes\n",
-		hello.release, hello.features, hello.n_nodes);
+		"drmfuzz-executor: kernel %s, features 0x%x, %u DRM nodes (%s)\n",
+		hello.release, hello.features, hello.n_nodes, timing);
 	wire_wr_init(&w, frame, sizeof(frame));
 	wire_frame_begin(&w, WIRE_HELLO, 0);
 	wire_hello_encode(&w, &hello);

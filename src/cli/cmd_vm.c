@@ -54,7 +54,7 @@ static int print_hello(struct vm *vm, const struct wire_hello *h, double rtt_us,
 	printf("KASAN:              %s\n", yes(h->features & WIRE_FEAT_KASAN));
 	printf("fault injection:    %s\n",
 	       yes(h->features & WIRE_FEAT_FAULT_INJECTION));
-	printf("DRM nodes:          %s\n", h->n_nodes ? "" : "none");
+	printf("DRM nodes:%s\n", h->n_nodes ? "" : "          none");
 	for (uint32_t i = 0; i < h->n_nodes; i++) {
 		const struct wire_node *n = &h->nodes[i];
 

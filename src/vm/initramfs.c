@@ -17,6 +17,7 @@
 #include "util/fileio.h"
 #include "util/hash.h"
 #include "util/log.h"
+#include "util/spawn.h"
 #include "vm.h"
 
 #define BUSYBOX "/bin/busybox"
@@ -25,11 +26,11 @@ const char vm_init_script[] =
 	"#!/bin/busybox sh\n"
 	"# drmfuzz guest init: file systems, DRM node permissions, kernel\n"
 	"# settings for fuzzing, then the executor on the virtio-serial port.\n"
-	"/bin/busybox --install -s /bin\n"
 	"export PATH=/bin\n"
 	"mount -t proc proc /proc\n"
 	"mount -t sysfs sysfs /sys\n"
 	"mount -t devtmpfs devtmpfs /dev\n"
+	"echo \"drmfuzz: init started\" > /dev/kmsg\n"
 	"mount -t debugfs debugfs /sys/kernel/debug\n"
 	"mount -t tmpfs tmpfs /tmp\n"
 	"mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm\n"
@@ -45,9 +46,9 @@ const char vm_init_script[] =
 	"echo 0 > /proc/sys/kernel/printk_ratelimit\n"
 	"[ -e /proc/sys/kernel/softlockup_all_cpu_backtrace ] &&\n"
 	"\techo 1 > /proc/sys/kernel/softlockup_all_cpu_backtrace\n"
-	"echo \"drmfuzz: init done, starting the executor\"\n"
+	"echo \"drmfuzz: init done, starting the executor\" > /dev/kmsg\n"
 	"/bin/drmfuzz-executor --port drmfuzz\n"
-	"echo \"drmfuzz: executor exited with status $?\"\n"
+	"echo \"drmfuzz: executor exited with status $?\" > /dev/kmsg\n"
 	"poweroff -f\n";
 
 static int hex8(struct buf *out, unsigned long v)
@@ -120,6 +121,43 @@ static int elf_is_static(const char *data, size_t len)
 	return 1;
 }
 
+/*
+ * A bin/<applet> -> busybox symlink for each applet busybox lists, so
+ * the guest need not run busybox --install (seconds under TCG).
+ */
+static int add_applets(struct buf *a)
+{
+	char *argv[] = { BUSYBOX, "--list", NULL }, *out = NULL, *save = NULL;
+	int code = 0, err, n = 0;
+
+	err = spawn_capture(argv, 10000, &out, &code);
+	if (err || code) {
+		log_err("%s --list failed (%s): reinstall busybox-static",
+			BUSYBOX, err ? strerror(-err) : "non-zero exit");
+		free(out);
+		return err ? err : -EIO;
+	}
+	for (char *t = strtok_r(out, "\n", &save); t && !err;
+	     t = strtok_r(NULL, "\n", &save)) {
+		char name[64];
+
+		if (!strcmp(t, "busybox") || !strcmp(t, "sh") ||
+		    strchr(t, '/') || *t == '.' ||
+		    snprintf(name, sizeof(name), "bin/%s", t) >=
+			    (int)sizeof(name))
+			continue;
+		err = vm_cpio_add(a, name, S_IFLNK | 0777, "busybox", 7, 0);
+		n++;
+	}
+	free(out);
+	if (!err && n < 10) {
+		log_err("%s --list names %d applets: reinstall busybox-static",
+			BUSYBOX, n);
+		err = -EIO;
+	}
+	return err;
+}
+
 /* Read a static executable, or log what to do. */
 static int read_static(const char *path, const char *fix, char **data,
 		       size_t *len)
@@ -174,6 +212,7 @@ int vm_initramfs(const char *executor, char **path)
 		      vm_cpio_add(&a, "bin/busybox", S_IFREG | 0755, bb, bb_len,
 				  0);
 	err = err ?: vm_cpio_add(&a, "bin/sh", S_IFLNK | 0777, "busybox", 7, 0);
+	err = err ?: add_applets(&a);
 	err = err   ?:
 		      vm_cpio_add(&a, "bin/drmfuzz-executor", S_IFREG | 0755,
 				  ex, ex_len, 0);

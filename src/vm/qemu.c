@@ -199,7 +199,7 @@ bool vm_kvm_probe(const struct vm_opts *o, char *why, size_t cap)
 	struct buf out = { 0 };
 	double t0 = vm_now(), elapsed;
 	int pipefd[2], status = 0, err;
-	bool exited = false, ok;
+	bool exited, eof = false, ok;
 	char **argv;
 	pid_t pid;
 
@@ -247,19 +247,17 @@ bool vm_kvm_probe(const struct vm_opts *o, char *why, size_t cap)
 		if (buf_reserve(&out, 4096))
 			break;
 		n = read(pipefd[0], out.data + out.len, 4096);
-		if (n <= 0)
+		if (n <= 0) {
+			eof = true;
 			break;
+		}
 		out.len += (size_t)n;
 		out.data[out.len] = 0;
 	}
 	elapsed = vm_now() - t0;
 	close(pipefd[0]);
-	if (waitpid(pid, &status, WNOHANG) == pid) {
-		exited = true;
-	} else {
-		kill(-pid, SIGKILL);
-		waitpid(pid, &status, 0);
-	}
+	/* At EOF QEMU is exiting: give it a moment to say how. */
+	exited = spawn_wait(pid, eof ? 2000 : 0, &status) == 0;
 	ok = vm_kvm_probe_verdict(out.data, elapsed, exited,
 				  spawn_exit_code(status), why, cap);
 	buf_free(&out);
@@ -328,7 +326,7 @@ static int qemu_start(struct vm *vm, const struct vm_opts *o)
 	}
 	free(bin);
 	if (!path_exists(o->kernel)) {
-		log_err("kernel %s does not exist: run 'drmfuzz kernel build' or fix vm.kernel",
+		log_err("kernel %s does not exist: check --kernel or vm.kernel, or run 'drmfuzz kernel build'",
 			o->kernel);
 		return -ENOENT;
 	}

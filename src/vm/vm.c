@@ -327,6 +327,11 @@ static long wait_frame(struct vm *vm, double deadline, const char *what,
 			       how_exited(vm, how, sizeof(how)));
 			return -EPIPE;
 		}
+		if (vm->transport_fd < 0) {
+			report(vm, "%s: the executor closed the connection",
+			       what);
+			return -EPIPE;
+		}
 		ms = (int)((deadline - vm_now()) * 1000);
 		if (ms <= 0) {
 			report(vm,
@@ -368,19 +373,6 @@ static long wait_frame(struct vm *vm, double deadline, const char *what,
 				/* The peer hung up: the console says why. */
 				transport_close(vm);
 				grace(vm);
-				if (!vm->panicked) {
-					reap(vm, false);
-					report(vm,
-					       "%s: the executor closed the connection%s%s",
-					       what,
-					       vm->exited ? "; the machine " :
-							    "",
-					       vm->exited ?
-						       how_exited(vm, how,
-								  sizeof(how)) :
-						       "");
-					return -EPIPE;
-				}
 				continue;
 			}
 			vm->rx.len += (size_t)got;

@@ -126,6 +126,8 @@ static void test_fake_failures(void **state)
 	       "\\000\\000'; sleep 30",
 	       20000, -EPROTONOSUPPORT, "protocol version 2");
 	broken("echo silent >&2", 20000, -EPIPE, "silent");
+	broken("echo alive >&2; exec 0<&- 1>&-; sleep 30", 20000, -EPIPE,
+	       "the executor closed the connection");
 }
 
 static void test_cpio(void **state)
@@ -178,6 +180,9 @@ static void test_initramfs(void **state)
 	assert_non_null(strstr(out, "bin/busybox"));
 	assert_non_null(strstr(out, "bin/drmfuzz-executor"));
 	assert_non_null(strstr(out, "dev/console"));
+	/* busybox's applets are links made on the host. */
+	assert_non_null(strstr(out, "bin/mount -> busybox"));
+	assert_non_null(strstr(out, "bin/poweroff -> busybox"));
 	assert_non_null(strstr(out, "-rwxr-xr-x"));
 	assert_non_null(strstr(out, " init\n"));
 	free(out);
