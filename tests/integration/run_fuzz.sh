@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # `drmfuzz run` end to end on the default kernel and descriptions:
-#  1. fuzzing for a few minutes grows coverage and fills the corpus;
-#  2. SIGKILL mid-run, then a restart reloads and re-triages the corpus.
+#  1. SECONDS of fuzzing (counted from the first VM up, so slow boots do
+#     not eat the budget) grow coverage and fill the corpus; SIGINT stops
+#     it cleanly;
+#  2. SIGKILL while it fuzzes, then a restart reloads every saved program
+#     and re-triages it into a non-empty corpus.
 # Usage: run_fuzz.sh DRMFUZZ [SECONDS]
 set -uo pipefail
 drmfuzz=$1
-secs=${2:-240}
+secs=${2:-180}
+boot_max=900
 dir=$(mktemp -d /tmp/drmfuzz-run-XXXXXX)
-trap 'kill -9 $pid 2>/dev/null; rm -rf "$dir"' EXIT
+pid=
+trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$dir"' EXIT
 port=$((20000 + RANDOM % 20000))
 cat >"$dir/cfg.json" <<CFG
 {
@@ -19,7 +24,8 @@ cat >"$dir/cfg.json" <<CFG
 	"vm": { "count": 1, "cpu": 2, "mem": 2048 }
 }
 CFG
-fail() { echo "FAIL: $*"; tail -n 40 "$dir/run.log"; exit 1; }
+log=$dir/run.log
+fail() { echo "FAIL: $*"; tail -n 40 "$log"; exit 1; }
 
 # GET /api/stats over bash's /dev/tcp; prints the JSON body.
 stats() {
@@ -28,60 +34,80 @@ stats() {
 	sed -n '/^{/p' <&3
 	exec 3<&-
 }
-field() { sed -n "s/.*\"$1\": \([0-9.]*\).*/\1/p"; }
+field() { sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p"; }
 
-"$drmfuzz" run -c "$dir/cfg.json" --duration "$secs" --status-every 5 \
-	--stats-csv "$dir/stats.csv" >"$dir/run.log" 2>&1 &
-pid=$!
-first_cov=0
+# start LOGFILE: run the manager in the background.
+start() {
+	log=$1
+	"$drmfuzz" run -c "$dir/cfg.json" --status-every 5 \
+		--stats-csv "$dir/stats.csv" >"$log" 2>&1 &
+	pid=$!
+}
+
+# wait_vm: until the VM fuzzes (vms == 1).
+wait_vm() {
+	for _ in $(seq 1 $boot_max); do
+		sleep 1
+		kill -0 $pid 2>/dev/null || fail "drmfuzz run exited while booting"
+		s=$(stats 2>/dev/null) || continue
+		[ "$(field vms <<<"$s")" = 1 ] && return 0
+	done
+	fail "no VM came up in $boot_max s"
+}
+
+# Phase 1.
+start "$dir/run.log"
+wait_vm
+first_cov=$(stats | field coverage)
 corpus=0
-for _ in $(seq 1 $((secs + 120))); do
+cov=$first_cov
+for _ in $(seq 1 "$secs"); do
 	sleep 1
-	kill -0 $pid 2>/dev/null || break
 	s=$(stats 2>/dev/null) || continue
 	cov=$(field coverage <<<"$s")
 	corpus=$(field corpus <<<"$s")
-	[ "${cov:-0}" -gt 0 ] && [ "$first_cov" -eq 0 ] && first_cov=$cov
-	last_cov=${cov:-0}
 done
+kill -INT $pid
 wait $pid
 rc=$?
-cat "$dir/run.log" | tail -n 5
-[ $rc -eq 0 ] || fail "drmfuzz run exited with $rc"
-[ "$first_cov" -gt 0 ] || fail "no coverage reported"
-[ "$last_cov" -gt "$first_cov" ] || fail "coverage did not grow ($first_cov -> $last_cov)"
+pid=
+tail -n 3 "$dir/run.log"
+[ $rc -eq 0 ] || fail "drmfuzz run exited with $rc after SIGINT"
+grep -q "stopping: saving the corpus and stats" "$dir/run.log" || fail "no clean stop"
+[ "${cov:-0}" -gt "${first_cov:-0}" ] || fail "coverage did not grow ($first_cov -> $cov)"
 [ "${corpus:-0}" -gt 0 ] || fail "empty corpus"
-echo "coverage $first_cov -> $last_cov PCs, corpus $corpus"
+echo "coverage $first_cov -> $cov PCs, corpus $corpus"
 
-# Kill -9 in the middle of a run, then restart.
-"$drmfuzz" run -c "$dir/cfg.json" --duration 600 --status-every 5 \
-	>"$dir/run2.log" 2>&1 &
-pid=$!
-# Kill once it is fuzzing (the VM is up and programs run), or at worst
-# after the boot time limit.
-for _ in $(seq 1 $((secs + 120))); do
-	sleep 1
-	s=$(stats 2>/dev/null) || continue
-	[ "$(field vms <<<"$s")" = 1 ] && [ "$(field execs <<<"$s" | cut -d. -f1)" -gt 0 ] && break
-done
-sleep 15
+# Phase 2: kill -9 while fuzzing.
+start "$dir/run2.log"
+wait_vm
+sleep 20
 kill -9 $pid
 wait $pid 2>/dev/null
-saved=$(sqlite3 "$dir/workdir/corpus.db" 'PRAGMA integrity_check; SELECT COUNT(*) FROM corpus;' | tail -n 1)
-[ "${saved:-0}" -ge "$corpus" ] || fail "corpus lost after kill -9: $saved < $corpus"
-"$drmfuzz" run -c "$dir/cfg.json" --duration $((secs / 2 + 90)) --status-every 5 \
-	>"$dir/run3.log" 2>&1 &
-pid=$!
-grep -q "corpus: $saved programs to re-triage" <(sleep 20; cat "$dir/run3.log") ||
-	{ cp "$dir/run3.log" "$dir/run.log"; fail "restart did not reload $saved programs"; }
+pid=
+saved=$(sqlite3 "$dir/workdir/corpus.db" 'PRAGMA integrity_check; SELECT COUNT(*) FROM corpus;' | tr '\n' ' ')
+case "$saved" in
+ok\ *) saved=${saved#ok }; saved=${saved% } ;;
+*) fail "corpus.db damaged after kill -9: $saved" ;;
+esac
+[ "$saved" -ge "$corpus" ] || fail "corpus lost after kill -9: $saved < $corpus"
+
+# Phase 3: the restart reloads and re-triages.
+start "$dir/run3.log"
+sleep 5
+grep -q "corpus: $saved programs to re-triage" "$dir/run3.log" ||
+	fail "restart did not reload the $saved saved programs"
+wait_vm
 recorpus=0
-for _ in $(seq 1 $((secs / 2 + 120))); do
+for _ in $(seq 1 "$secs"); do
 	sleep 1
-	kill -0 $pid 2>/dev/null || break
 	s=$(stats 2>/dev/null) || continue
 	recorpus=$(field corpus <<<"$s")
+	[ "${recorpus:-0}" -gt 0 ] && break
 done
+kill -INT $pid
 wait $pid
-[ "${recorpus:-0}" -gt 0 ] || { cp "$dir/run3.log" "$dir/run.log"; fail "nothing re-triaged after restart"; }
+pid=
+[ "${recorpus:-0}" -gt 0 ] || fail "nothing re-triaged after the restart"
 echo "restart: $saved saved programs reloaded, corpus $recorpus after re-triage"
 echo "run-fuzz: ok"
