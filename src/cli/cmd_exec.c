@@ -199,9 +199,7 @@ static int boot(const struct exec_args *a, struct mgr_config *cfg,
 	o.cpu = cfg->vm.cpu;
 	o.mem = cfg->vm.mem;
 	o.console_log = logf;
-	err = vm_start(&vm_qemu_ops, &o, vm);
-	if (!err)
-		err = vm_handshake(*vm, 0, hello);
+	err = vm_boot(&vm_qemu_ops, &o, 0, vm, hello);
 	if (!err)
 		log_info("VM up (%s, %.1f s), console log %s",
 			 vm_accel_name(vm_accel_used(*vm)),

@@ -197,9 +197,8 @@ static int vm_check(int argc, char **argv)
 	o.mem = cfg->vm.mem;
 	o.console_log = log_path;
 	hello = calloc(1, sizeof(*hello));
-	if (!hello || vm_start(&vm_qemu_ops, &o, &vm))
-		goto out;
-	if (vm_handshake(vm, (int)timeout * 1000, hello))
+	if (!hello ||
+	    vm_boot(&vm_qemu_ops, &o, (int)timeout * 1000, &vm, hello))
 		goto out;
 	rc = print_hello(
 		vm, hello, rtt,

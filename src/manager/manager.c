@@ -221,9 +221,7 @@ static int inst_boot(struct instance *in)
 	dir_create(log.data, 0755);
 	buf_puts(&log, "/console.log");
 	vo.console_log = log.data;
-	err = vm_start(&vm_qemu_ops, &vo, &in->vm);
-	if (!err)
-		err = vm_handshake(in->vm, 0, &hello);
+	err = vm_boot(&vm_qemu_ops, &vo, 0, &in->vm, &hello);
 	buf_free(&log);
 	if (err)
 		return err;

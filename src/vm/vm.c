@@ -101,6 +101,7 @@ int vm_start(const struct vm_ops *ops, const struct vm_opts *o, struct vm **out)
 	if (ops == &vm_qemu_ops)
 		ro.accel = vm_accel_resolve(o);
 	vm->accel = ro.accel;
+	vm->boot_silence = o->boot_silence_s;
 	vm->t_start = vm_now();
 	err = ops->start(vm, &ro);
 	if (err)
@@ -182,6 +183,7 @@ static bool console_read(struct vm *vm)
 		vm->console_fd = -1;
 		return false;
 	}
+	vm->t_console = vm_now();
 	if (fd_write_all(vm->log_fd, chunk, (size_t)n))
 		log_warn("writing %s: %s", vm->log_path, strerror(errno));
 	before = vm->tail.len;
@@ -287,8 +289,8 @@ static const char *how_exited(struct vm *vm, char *b, size_t cap)
  * Pump console and transport until a whole frame is in vm->rx (returns its
  * size and *hdr) or failure (logged; -errno). @what names the wait.
  */
-static long wait_frame(struct vm *vm, double deadline, const char *what,
-		       struct wire_hdr *hdr)
+static long wait_frame(struct vm *vm, double deadline, double silence,
+		       const char *what, struct wire_hdr *hdr)
 {
 	char how[64];
 
@@ -339,6 +341,14 @@ static long wait_frame(struct vm *vm, double deadline, const char *what,
 			       what, deadline - vm->t_start);
 			return -ETIMEDOUT;
 		}
+		if (silence > 0 && vm_now() - vm->t_console > silence) {
+			report(vm,
+			       "%s: the console has been silent for %.0f s: the kernel hangs early in boot",
+			       what, silence);
+			return -ETIME;
+		}
+		if (silence > 0 && ms > 1000)
+			ms = 1000;
 		p[np++] = (struct pollfd){ vm->console_fd, POLLIN, 0 };
 		if (vm->transport_fd >= 0)
 			p[np++] =
@@ -397,7 +407,13 @@ int vm_handshake(struct vm *vm, int timeout_ms, struct wire_hello *hello)
 	if (timeout_ms <= 0)
 		timeout_ms = vm->accel == VM_ACCEL_TCG ? 300000 : 30000;
 	deadline = vm->t_start + timeout_ms / 1000.0;
-	n = wait_frame(vm, deadline, "VM boot", &hdr);
+	if (vm->t_console < vm->t_start)
+		vm->t_console = vm->t_start;
+	n = wait_frame(vm, deadline,
+		       vm->boot_silence > 0	 ? vm->boot_silence :
+		       vm->accel == VM_ACCEL_TCG ? VM_BOOT_SILENCE_TCG_S :
+						   VM_BOOT_SILENCE_KVM_S,
+		       "VM boot", &hdr);
 	if (n < 0)
 		return (int)n;
 	if (hdr.type != WIRE_HELLO) {
@@ -414,6 +430,33 @@ int vm_handshake(struct vm *vm, int timeout_ms, struct wire_hello *hello)
 	}
 	vm->boot_seconds = vm_now() - vm->t_start;
 	return 0;
+}
+
+int vm_boot(const struct vm_ops *ops, const struct vm_opts *o, int timeout_ms,
+	    struct vm **out, struct wire_hello *hello)
+{
+	int err = 0;
+
+	for (int attempt = 1; attempt <= VM_BOOT_ATTEMPTS; attempt++) {
+		struct vm *vm = NULL;
+
+		err = vm_start(ops, o, &vm);
+		if (err)
+			return err;
+		err = vm_handshake(vm, timeout_ms, hello);
+		if (!err) {
+			*out = vm;
+			return 0;
+		}
+		vm_free(vm);
+		if (err != -ETIME)
+			return err;
+		if (attempt < VM_BOOT_ATTEMPTS)
+			log_warn(
+				"VM boot hung early (attempt %d of %d); booting again",
+				attempt, VM_BOOT_ATTEMPTS);
+	}
+	return err;
 }
 
 int vm_request(struct vm *vm, uint16_t type, const void *payload, size_t len,
@@ -440,7 +483,7 @@ int vm_request(struct vm *vm, uint16_t type, const void *payload, size_t len,
 	}
 	for (;;) {
 		struct wire_hdr r;
-		long n = wait_frame(vm, deadline, "request", &r);
+		long n = wait_frame(vm, deadline, 0, "request", &r);
 
 		if (n < 0)
 			return (int)n;

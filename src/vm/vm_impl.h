@@ -23,6 +23,8 @@ struct vm {
 	int exit_status; /* raw wait status once exited */
 	uint32_t next_id;
 	double t_start; /* seconds, CLOCK_MONOTONIC */
+	double t_console; /* when the console last said something */
+	double boot_silence; /* seconds; 0: by accelerator */
 	double boot_seconds;
 	void *priv;
 };

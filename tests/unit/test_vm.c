@@ -44,16 +44,24 @@ static char *tmp(const char *name)
 }
 
 /* Start the fake backend on @argv; the console goes to tmpdir/@log. */
-static struct vm *fake(char *const *argv, const char *log)
+static struct vm *fake_silence(char *const *argv, const char *log,
+			       double silence)
 {
 	char *path = tmp(log);
-	struct vm_opts o = { .console_log = path, .argv = argv };
+	struct vm_opts o = { .console_log = path,
+			     .argv = argv,
+			     .boot_silence_s = silence };
 	struct vm *vm = NULL;
 
 	assert_int_equal(vm_start(&vm_fake_ops, &o, &vm), 0);
 	free(path);
 	buf_reset(&errors);
 	return vm;
+}
+
+static struct vm *fake(char *const *argv, const char *log)
+{
+	return fake_silence(argv, log, 0);
 }
 
 static void test_fake_executor(void **state)
@@ -106,6 +114,25 @@ static void broken(const char *script, int timeout_ms, int err,
 	}
 	vm_free(vm);
 	free(h);
+}
+
+/* A kernel that stops printing early in boot is given up on quickly. */
+static void test_boot_hang(void **state)
+{
+	char *argv[] = {
+		"/bin/sh", "-c",
+		"echo 'Running RCU-tasks wait API self tests' >&2; sleep 30",
+		NULL
+	};
+	struct wire_hello h;
+	struct vm *vm;
+
+	(void)state;
+	vm = fake_silence(argv, "hang.log", 1.0);
+	assert_int_equal(vm_handshake(vm, 20000, &h), -ETIME);
+	assert_non_null(strstr(errors.data, "silent for 1 s"));
+	assert_non_null(strstr(errors.data, "RCU-tasks"));
+	vm_free(vm);
 }
 
 static void test_fake_failures(void **state)
@@ -374,6 +401,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fake_executor),
 		cmocka_unit_test(test_fake_failures),
+		cmocka_unit_test(test_boot_hang),
 		cmocka_unit_test(test_cpio),
 		cmocka_unit_test(test_initramfs),
 		cmocka_unit_test(test_init_script),
