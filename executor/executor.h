@@ -26,6 +26,9 @@ __attribute__((noreturn, format(printf, 1, 2))) void failmsg(const char *fmt,
  * @timing gets how long each probe took, for the console.
  */
 void features_detect(struct wire_hello *h, char *timing, size_t cap);
+/* Create /dev/dri/by-driver links while detecting (our own VM only: the
+ * guest's /dev is ours to arrange; never on a test host). */
+extern int features_make_links;
 
 /*
  * Answer one request frame (@hdr, @payload) by appending one reply frame

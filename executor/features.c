@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
@@ -163,6 +164,28 @@ static int node_cmp(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
+/*
+ * /dev/dri/by-driver/<driver>-<card|render> -> ../<node>: stable names for
+ * the descriptions (minors depend on probe order). The driver name is the
+ * one DRM_IOCTL_VERSION gives; an existing link (from /init) is kept.
+ */
+int features_make_links;
+
+static void by_driver_link(const char *driver, const char *node)
+{
+	char link[128], target[64];
+
+	mkdir("/dev/dri/by-driver", 0755);
+	if (snprintf(link, sizeof(link), "/dev/dri/by-driver/%s-%s", driver,
+		     strncmp(node, "card", 4) ? "render" : "card") >=
+		    (int)sizeof(link) ||
+	    snprintf(target, sizeof(target), "../%s", node) >=
+		    (int)sizeof(target))
+		return;
+	if (symlink(target, link) && errno != EEXIST)
+		return;
+}
+
 static void drm_nodes(struct wire_hello *h)
 {
 	DIR *d = opendir("/dev/dri");
@@ -200,6 +223,8 @@ static void drm_nodes(struct wire_hello *h)
 				       v.name_len :
 				       sizeof(name) - 1);
 		close(fd);
+		if (n->driver[0] && features_make_links)
+			by_driver_link(n->driver, e->d_name);
 	}
 	closedir(d);
 	qsort(h->nodes, h->n_nodes, sizeof(h->nodes[0]), node_cmp);

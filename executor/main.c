@@ -158,6 +158,7 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--port")) {
 		in = out = port_open(argv[2]);
+		features_make_links = 1;
 	} else if (argc == 2 && !strcmp(argv[1], "--stdio")) {
 		in = 0;
 		out = 1;
