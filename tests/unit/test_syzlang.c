@@ -444,6 +444,32 @@ static void test_select(void **state)
 	syz_target_free(t);
 }
 
+/* String literals: no escapes (as syzkaller), printable ASCII only. */
+static void test_string_literals(void **state)
+{
+	(void)state;
+	struct syz_target *t = compile_ok(
+		"s {\n\ta string[\"ab\\n\"]\n\tb stringnoz[`00ff`]\n}\n"
+		"f(a ptr[in, s])\n",
+		NULL);
+	const struct syz_type *s = syz_target_struct(t, "s");
+	assert_non_null(s);
+	const struct syz_type *a = s->st.fields[0].type;
+	assert_int_equal(a->buf.n_values, 1);
+	assert_int_equal(a->buf.value_lens[0], 4);
+	assert_memory_equal(a->buf.values[0], "ab\\n", 4);
+	const struct syz_type *b = s->st.fields[1].type;
+	assert_int_equal(b->buf.value_lens[0], 2);
+	assert_memory_equal(b->buf.values[0], "\x00\xff", 2);
+	syz_target_free(t);
+	expect_error("f(a ptr[in, string[\"a\tb\"]])\n",
+		     "test.txt:1:22: illegal character U+0009 in string "
+		     "literal");
+	expect_error("f(a ptr[in, string[\"\xc3\xa9\"]])\n",
+		     "test.txt:1:21: illegal character U+00C3 in string "
+		     "literal");
+}
+
 /* Garbage never crashes the parser/compiler. */
 static void test_garbage(void **state)
 {
@@ -537,6 +563,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_call_attrs_consts),
 		cmocka_unit_test(test_select),
+		cmocka_unit_test(test_string_literals),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_sys_linux),
 	};
