@@ -722,6 +722,9 @@ static void fmt_type(struct buf *b, const struct ast_type *t)
 	}
 }
 
+static struct ast_expr *subst_expr(struct comp *c, struct ast_expr *e,
+				   const struct env *env);
+
 /* Copy @t, replacing template parameters by their arguments. */
 static struct ast_type *subst(struct comp *c, struct ast_type *t,
 			      const struct env *env)
@@ -780,10 +783,26 @@ children:
 				return NULL;
 		r->colon = v;
 	}
-	if (t->expr) {
-		/* expressions reference fields and consts: substitute consts */
-		r->expr = t->expr;
-	}
+	if (t->expr && !(r->expr = subst_expr(c, t->expr, env)))
+		return NULL;
+	return r;
+}
+
+/* Copy of an if[...] expression with template parameters replaced (in
+ * consts and in value[] paths, as syzkaller instantiates every type). */
+static struct ast_expr *subst_expr(struct comp *c, struct ast_expr *e,
+				   const struct env *env)
+{
+	struct ast_expr *r = arena_memdup(&c->ast, e, sizeof(*e));
+
+	if (!r)
+		return NULL;
+	if (e->value && !(r->value = subst(c, e->value, env)))
+		return NULL;
+	if (e->left && !(r->left = subst_expr(c, e->left, env)))
+		return NULL;
+	if (e->right && !(r->right = subst_expr(c, e->right, env)))
+		return NULL;
 	return r;
 }
 
@@ -1873,7 +1892,13 @@ static struct syz_type *compile_struct(struct comp *c, struct ast_node *n,
 		}
 		for (size_t k = 0; k < af->n_attrs; k++) {
 			if (is_ident(af->attrs[k], "if")) {
-				f.cond = compile_expr(c, af->attrs[k]->expr);
+				struct ast_expr *ex = af->attrs[k]->expr;
+				if (env && env->n &&
+				    !(ex = subst_expr(c, ex, env))) {
+					ok = false;
+					break;
+				}
+				f.cond = compile_expr(c, ex);
 				if (!f.cond) {
 					ok = false;
 					break;

@@ -444,6 +444,31 @@ static void test_select(void **state)
 	syz_target_free(t);
 }
 
+/* Template parameters are substituted inside if[...] conditions. */
+static void test_template_conditions(void **state)
+{
+	(void)state;
+	struct syz_target *t = compile_ok(
+		"type tc[K, F] {\n\tk int32\n\tv int32 (if[value[F] == K])\n}\n"
+		"f(a ptr[in, tc[7, k]], b ptr[in, tc[C1, k]])\n",
+		"C1 = 9\n");
+	const struct syz_type *s = syz_target_struct(t, "tc[7, k]");
+	assert_non_null(s);
+	const struct syz_expr *e = s->st.fields[1].cond;
+	assert_non_null(e);
+	assert_int_equal(e->op, SYZ_EXPR_EQ);
+	assert_int_equal(e->right->value, 7);
+	assert_string_equal(e->left->path[0], "k");
+	s = syz_target_struct(t, "tc[C1, k]");
+	assert_non_null(s);
+	assert_int_equal(s->st.fields[1].cond->right->value, 9);
+	syz_target_free(t);
+	expect_error(
+		"type tc[F] {\n\tk int32\n\tv int64 (if[value[F] == 1])\n}\n"
+		"f(a ptr[in, tc[nope]])\n",
+		"value[] target nope does not exist");
+}
+
 /* String literals: no escapes (as syzkaller), printable ASCII only. */
 static void test_string_literals(void **state)
 {
@@ -563,6 +588,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_call_attrs_consts),
 		cmocka_unit_test(test_select),
+		cmocka_unit_test(test_template_conditions),
 		cmocka_unit_test(test_string_literals),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_sys_linux),
