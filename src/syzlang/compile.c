@@ -117,6 +117,7 @@ struct comp {
 	struct strmap callmap; /* call name -> struct decl */
 	struct strmap instances; /* struct name -> struct struct_state */
 	struct strmap resources; /* name -> struct res_state */
+	struct strmap reported; /* path errors already reported */
 	VEC(struct decl *) call_decls;
 	VEC(struct syz_call *) calls;
 	VEC(struct syz_type *) structs;
@@ -987,9 +988,13 @@ static struct syz_type *compile_int(struct comp *c, struct ast_type *t,
 
 /* len/bytesize/bitsize/offsetof path from a type arg. */
 static bool path_of(struct comp *c, struct ast_type *a,
-		    const char *const **path, size_t *n)
+		    const char *const **path, size_t *n, struct syz_srcpos *pos)
 {
 	const char **v;
+
+	pos->file = a->pos.file;
+	pos->line = a->pos.line;
+	pos->col = a->pos.col;
 
 	if (a->kind != AT_IDENT || a->n_args) {
 		err(c, &a->pos, "expected a field path");
@@ -1318,7 +1323,8 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 			return NULL;
 		r->len.bit_size = bits;
 		r->len.offsetof = !strcmp(id, "offsetof");
-		if (!path_of(c, t->args[0], &r->len.path, &r->len.n_path))
+		if (!path_of(c, t->args[0], &r->len.path, &r->len.n_path,
+			     &r->len.path_pos))
 			return NULL;
 	} else if (!strcmp(id, "proc")) {
 		if (!want_args(c, t, 2, 3))
@@ -1348,7 +1354,8 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 		r = new_type(c, SYZ_T_CSUM, id);
 		if (!r || !apply_base(c, r, t->args[t->n_args - 1], ctx))
 			return NULL;
-		if (!path_of(c, t->args[0], &r->csum.path, &r->csum.n_path))
+		if (!path_of(c, t->args[0], &r->csum.path, &r->csum.n_path,
+			     &r->csum.path_pos))
 			return NULL;
 		if (is_ident(t->args[1], "inet")) {
 			r->csum.kind = SYZ_CSUM_INET;
@@ -1634,7 +1641,7 @@ static struct syz_expr *compile_expr(struct comp *c, struct ast_expr *e)
 	case SYZ_EXPR_VALUE: {
 		const char *const *path;
 		size_t n;
-		if (!path_of(c, e->value->args[0], &path, &n))
+		if (!path_of(c, e->value->args[0], &path, &n, &r->path_pos))
 			return NULL;
 		r->path = path;
 		r->n_path = n;
@@ -2485,7 +2492,9 @@ static bool resolve_path(const struct frame *frames, size_t nf,
 		const struct syz_field *fl = find_field(f, path[k]);
 		if (!fl) {
 			snprintf(why, why_len, "%s does not exist in %s",
-				 path[k], f->st ? f->st->name : "syscall args");
+				 path[k],
+				 f->st ? f->st->name :
+					 "the syscall's arguments");
 			return false;
 		}
 		if (k + 1 == np)
@@ -2505,6 +2514,32 @@ static bool resolve_path(const struct frame *frames, size_t nf,
 	return true;
 }
 
+/* A bad path, reported once at the path itself (a struct is reached from
+ * many calls; the message names the struct or the call it is looked up
+ * in). */
+static void path_err(struct walk *w, const struct syz_srcpos *sp,
+		     const struct frame *innermost, const char *what,
+		     const char *why)
+{
+	char msg[700];
+	struct ast_pos pos = { sp->file, sp->line, sp->col };
+
+	if (strstr(why, " in ")) /* names the struct it looked in */
+		snprintf(msg, sizeof(msg), "%s target %s", what, why);
+	else if (innermost->st)
+		snprintf(msg, sizeof(msg), "%s target %s in %s", what, why,
+			 innermost->st->name);
+	else
+		snprintf(msg, sizeof(msg), "%s target %s in syscall %s", what,
+			 why, w->call->name);
+	char *key = arena_printf(&w->c->ast, "%s:%d:%d:%s",
+				 pos.file ? pos.file : "", pos.line, pos.col,
+				 msg);
+	if (!key || strmap_add(&w->c->reported, key, NULL, NULL) != 0)
+		return;
+	err(w->c, pos.file ? &pos : w->pos, "%s", msg);
+}
+
 static void check_expr_paths(struct walk *w, const struct syz_expr *e,
 			     const struct frame *frames, size_t nf)
 {
@@ -2514,7 +2549,7 @@ static void check_expr_paths(struct walk *w, const struct syz_expr *e,
 		return;
 	if (e->op == SYZ_EXPR_VALUE &&
 	    !resolve_path(frames, nf, e->path, e->n_path, why, sizeof(why)))
-		err(w->c, w->pos, "%s: value[] target %s", w->call->name, why);
+		path_err(w, &e->path_pos, &frames[nf - 1], "value[]", why);
 	check_expr_paths(w, e->left, frames, nf);
 	check_expr_paths(w, e->right, frames, nf);
 }
@@ -2530,15 +2565,14 @@ static void walk_len(struct walk *w, const struct syz_type *t,
 	case SYZ_T_LEN:
 		if (!resolve_path(frames, nf, t->len.path, t->len.n_path, why,
 				  sizeof(why)))
-			err(w->c, w->pos, "%s: %s target %s%s%s", w->call->name,
-			    t->name, why, frames[nf - 1].st ? " in " : "",
-			    frames[nf - 1].st ? frames[nf - 1].st->name : "");
+			path_err(w, &t->len.path_pos, &frames[nf - 1], t->name,
+				 why);
 		break;
 	case SYZ_T_CSUM:
 		if (!resolve_path(frames, nf, t->csum.path, t->csum.n_path, why,
 				  sizeof(why)))
-			err(w->c, w->pos, "%s: csum target %s", w->call->name,
-			    why);
+			path_err(w, &t->csum.path_pos, &frames[nf - 1], "csum",
+				 why);
 		break;
 	case SYZ_T_PTR:
 		walk_len(w, t->ptr.elem, frames, nf);
@@ -2896,6 +2930,7 @@ static void comp_free(struct comp *c)
 	strmap_free(&c->flags);
 	strmap_free(&c->callmap);
 	strmap_free(&c->instances);
+	strmap_free(&c->reported);
 	vec_free(&c->call_decls);
 	vec_free(&c->calls);
 	vec_free(&c->structs);

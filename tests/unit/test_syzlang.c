@@ -225,9 +225,17 @@ static void test_len_paths(void **state)
 	syz_target_free(t);
 	expect_error("s1 {\n\ta len[nope, int32]\n\tb array[int8]\n}\n"
 		     "foo(k ptr[in, s1])\n",
-		     "test.txt:5:1: foo: len target nope does not exist in s1");
-	expect_error("foo(a len[b], c int32)\n",
-		     "test.txt:1:1: foo: len target b does not exist");
+		     "test.txt:2:8: len target nope does not exist in s1");
+	expect_error(
+		"foo(a len[b], c int32)\n",
+		"test.txt:1:11: len target b does not exist in syscall foo");
+	expect_error("s1 {\n\ta int32\n\tb int32 (if[value[a:x] == 1])\n}\n"
+		     "foo(k ptr[in, s1])\n",
+		     "test.txt:3:20: value[] target a is not a struct");
+	expect_error("s1 {\n\ta int8\n\tb ptr[in, s2]\n}\n"
+		     "s2 {\n\tc len[s1:b:d, int32]\n}\n"
+		     "foo(k ptr[in, s1])\n",
+		     "test.txt:6:8: len target d does not exist in s2");
 }
 
 static void test_resources(void **state)
