@@ -907,6 +907,61 @@ static bool collect_strs(struct comp *c, struct decl *d, struct type_vec *out,
 	return true;
 }
 
+/* Bits of an int-like type: its bitfield length or its size. */
+static uint64_t int_bits(const struct syz_type *r)
+{
+	return r->i.bitfield_len ? r->i.bitfield_len : r->size * 8;
+}
+
+/* @v fits in @bits as an unsigned or as a two's complement value. */
+static bool fits_bits(uint64_t v, uint64_t bits)
+{
+	if (bits >= 64)
+		return true;
+	uint64_t umax = (1ull << bits) - 1, smax = (1ull << (bits - 1)) - 1;
+	return v <= umax || v + smax <= umax;
+}
+
+/* syzkaller's checks of intN[lo:hi, align] once consts are known. */
+static bool check_int_range(struct comp *c, struct ast_type *t,
+			    struct syz_type *r, struct ast_type *a0)
+{
+	uint64_t lo = r->int_.range_begin, hi = r->int_.range_end;
+	uint64_t align = r->int_.align, bits = int_bits(r);
+	bool has_align = t->n_args > 1;
+
+	if (has_align && align <= 1) {
+		err(c, &t->args[1]->pos, "bad int alignment %llu",
+		    (unsigned long long)align);
+		return false;
+	}
+	if (has_align && lo == 0 && hi == UINT64_MAX)
+		hi = bits >= 64 ? UINT64_MAX : (1ull << bits) - 1;
+	if (bits < 64) {
+		uint64_t umax = (1ull << bits) - 1;
+		uint64_t smax = (1ull << (bits - 1)) - 1;
+		bool in_unsigned = lo <= umax && hi <= umax;
+		bool in_signed = lo + smax <= umax && hi + smax <= umax;
+		if (in_unsigned || in_signed)
+			goto range_ok;
+		err(c, &a0->colon[0]->pos,
+		    "int range [%llu:%llu] is too large for base type of size "
+		    "%llu",
+		    (unsigned long long)lo, (unsigned long long)hi,
+		    (unsigned long long)bits);
+		return false;
+	}
+range_ok:
+	if (has_align && (hi - lo) / align == 0) {
+		err(c, &t->args[1]->pos,
+		    "int alignment %llu is too large for range [%llu:%llu]",
+		    (unsigned long long)align, (unsigned long long)lo,
+		    (unsigned long long)hi);
+		return false;
+	}
+	return true;
+}
+
 static struct syz_type *compile_int(struct comp *c, struct ast_type *t,
 				    struct tctx ctx, const char *name)
 {
@@ -959,6 +1014,7 @@ static struct syz_type *compile_int(struct comp *c, struct ast_type *t,
 		}
 	}
 	uint64_t lo, hi;
+	size_t missing0 = c->missing.len;
 	if (!const_value(c, a0, &lo))
 		return NULL;
 	hi = lo;
@@ -983,6 +1039,9 @@ static struct syz_type *compile_int(struct comp *c, struct ast_type *t,
 		    (long long)hi);
 		return NULL;
 	}
+	if (a0->n_colon && c->missing.len == missing0 &&
+	    !check_int_range(c, t, r, a0))
+		return NULL;
 	return r;
 }
 
@@ -1260,8 +1319,19 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 			    "const takes an integer, not a string");
 			return NULL;
 		}
+		size_t missing0 = c->missing.len;
 		if (!const_value(c, t->args[0], &r->const_.value))
 			return NULL;
+		if (c->missing.len == missing0 &&
+		    !fits_bits(r->const_.value, int_bits(r))) {
+			err(c, &t->args[0]->pos,
+			    "const value %llu (0x%llx) does not fit into %llu "
+			    "bits",
+			    (unsigned long long)r->const_.value,
+			    (unsigned long long)r->const_.value,
+			    (unsigned long long)int_bits(r));
+			return NULL;
+		}
 	} else if (!strcmp(id, "flags")) {
 		if (!want_args(c, t, 1, 2))
 			return NULL;

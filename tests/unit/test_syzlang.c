@@ -452,6 +452,35 @@ static void test_select(void **state)
 	syz_target_free(t);
 }
 
+/* Int ranges, alignments and consts must fit their base type. */
+static void test_int_values(void **state)
+{
+	(void)state;
+	struct syz_target *t = compile_ok(
+		"s {\n\ta const[-1, int8]\n\tb const[0xff, int8]\n"
+		"\tc int16:8[-127:127]\n\td int8[0:-1, 2]\n}\n"
+		"f(a ptr[in, s], b int8[-100:100], c const[0xffffffffffff])\n",
+		NULL);
+	syz_target_free(t);
+	expect_error("f(a int8[0:256])\n",
+		     "test.txt:1:12: int range [0:256] is too large for base "
+		     "type of size 8");
+	expect_error("s {\n\tf1 int16:8[-256:0]\n}\nf(a ptr[in, s])\n",
+		     "test.txt:2:18: int range [18446744073709551360:0] is too "
+		     "large for base type of size 8");
+	expect_error("f(a intptr[0:0xffffffff, 0])\n",
+		     "test.txt:1:26: bad int alignment 0");
+	expect_error("f(a int8[0:-1, 1000])\n",
+		     "test.txt:1:16: int alignment 1000 is too large for range "
+		     "[0:255]");
+	expect_error("f(a ptr[in, const[256, int8]])\n",
+		     "test.txt:1:19: const value 256 (0x100) does not fit into "
+		     "8 bits");
+	expect_error("s {\n\tf1 const[16, int32:4]\n}\nf(a ptr[in, s])\n",
+		     "test.txt:2:11: const value 16 (0x10) does not fit into 4 "
+		     "bits");
+}
+
 /* Template parameters are substituted inside if[...] conditions. */
 static void test_template_conditions(void **state)
 {
@@ -596,6 +625,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_call_attrs_consts),
 		cmocka_unit_test(test_select),
+		cmocka_unit_test(test_int_values),
 		cmocka_unit_test(test_template_conditions),
 		cmocka_unit_test(test_string_literals),
 		cmocka_unit_test(test_garbage),
