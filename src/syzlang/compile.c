@@ -71,6 +71,7 @@ struct res_state {
 	struct syz_resource *r;
 	struct decl *d;
 	int state; /* 0 new, 1 in progress, 2 done */
+	bool input; /* some call takes it (or a descendant) as input */
 	VEC(struct syz_resource_ctor) ctors;
 	VEC(const struct syz_call *) consumers;
 };
@@ -1208,6 +1209,14 @@ static struct syz_type *compile_named(struct comp *c, struct ast_type *t,
 		struct syz_resource *res = get_resource(c, d);
 		if (!res)
 			return NULL;
+		/* a used resource uses its bases */
+		for (const struct syz_resource *p = res->parent; p;
+		     p = p->parent) {
+			struct decl *pd = strmap_get(&c->types, p->name);
+			if (!pd || pd->used)
+				break;
+			pd->used = true;
+		}
 		struct syz_type *r = new_type(c, SYZ_T_RESOURCE, res->name);
 		if (!r)
 			return NULL;
@@ -2208,7 +2217,6 @@ static struct syz_resource *get_resource(struct comp *c, struct decl *d)
 			rs->state = 2;
 			return NULL;
 		}
-		pd->used = true;
 		parent = get_resource(c, pd);
 		if (!parent) {
 			rs->state = 2;
@@ -2440,6 +2448,17 @@ static int add_uniq(void *vec, const struct syz_resource *r)
 	return vec_push(v, r);
 }
 
+/* @r and its bases are used as inputs by some call. */
+static void mark_input(struct comp *c, const struct syz_resource *r)
+{
+	for (; r; r = r->parent) {
+		struct res_state *rs = strmap_get(&c->resources, r->name);
+		if (!rs || rs->input)
+			return;
+		rs->input = true;
+	}
+}
+
 /* Direction-aware walk: collect input/output resources. */
 static void walk_res(struct walk *w, const struct syz_type *t, enum syz_dir dir,
 		     bool optional, int depth)
@@ -2449,6 +2468,8 @@ static void walk_res(struct walk *w, const struct syz_type *t, enum syz_dir dir,
 	optional = optional || t->optional;
 	switch (t->kind) {
 	case SYZ_T_RESOURCE:
+		if (dir != SYZ_DIR_OUT)
+			mark_input(w->c, t->res.desc);
 		if (dir != SYZ_DIR_OUT && !optional)
 			add_uniq(&w->in, t->res.desc);
 		if (dir != SYZ_DIR_IN)
@@ -2704,14 +2725,14 @@ static void analyze_call(struct comp *c, struct syz_call *call,
 
 /* ---- unused declarations ---- */
 
+/* Type aliases and templates count as used when any declaration names
+ * them (syzkaller checks every declaration's types, also unused ones);
+ * everything else must be reachable from a syscall. */
 static void mark_used_type(struct comp *c, const struct ast_type *t)
 {
 	if (t->kind == AT_IDENT) {
 		struct decl *d = strmap_get(&c->types, t->ident);
-		if (d)
-			d->used = true;
-		d = strmap_get(&c->flags, t->ident);
-		if (d)
+		if (d && d->n->kind == AST_TYPEDEF)
 			d->used = true;
 	}
 	for (size_t i = 0; i < t->n_args; i++)
@@ -2879,10 +2900,18 @@ static int link_resources(struct comp *c, struct syz_target *t)
 		bool precise = false;
 		for (size_t k = 0; k < r->n_ctors; k++)
 			precise |= r->ctors[k].precise;
+		if (!rs->d->used && !rs->d->builtin)
+			continue; /* reported as unused */
 		if (!precise)
 			err(c, &rs->d->n->pos,
 			    "resource %s can't be created (no syscall returns "
 			    "it or has it as an out argument or field)",
+			    r->name);
+		if (!rs->input && !rs->d->builtin)
+			err(c, &rs->d->n->pos,
+			    "resource %s is never used as an input (no syscall "
+			    "takes it as an in argument or field; such resources "
+			    "are not useful)",
 			    r->name);
 	}
 	t->resources = arena_memdup(c->a, all.v, all.n * sizeof(*all.v));

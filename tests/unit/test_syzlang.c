@@ -452,6 +452,53 @@ static void test_select(void **state)
 	syz_target_free(t);
 }
 
+/* Compilation fails and some error (not only the first) is @want. */
+static void expect_diag(const char *text, const char *want)
+{
+	struct syz_source src = { "test.txt", text, NULL };
+	struct syz_load_opts o = { .sources = &src, .n_sources = 1 };
+	struct syz_diags d = { 0 };
+	struct syz_target *t = NULL;
+	char b[1200];
+	bool found = false;
+
+	assert_int_not_equal(syz_target_load(&o, &t, &d), 0);
+	assert_null(t);
+	for (size_t i = 0; i < d.n; i++)
+		if (!d.v[i].warning &&
+		    !strcmp(syz_diag_format(&d.v[i], b, sizeof(b)), want))
+			found = true;
+	syz_diags_free(&d);
+	if (!found)
+		fail_msg("no error '%s'", want);
+}
+
+/* Declarations must be reachable from a syscall; resources must be both
+ * created and consumed. */
+static void test_unused(void **state)
+{
+	(void)state;
+	struct syz_target *t =
+		compile_ok("resource r[int32]\nresource r2[r]\n"
+			   "type t8 int8\nfl = 1, 2\nfl2 = fl, 4\n"
+			   "s {\n\ta t8\n\tb flags[fl2, int32]\n}\n"
+			   "f(a ptr[in, s]) r2\ng(a r2)\n",
+			   NULL);
+	syz_target_free(t);
+	/* s2 and fl are named only by the unused struct s1 */
+	const char *un = "s1 {\n\ta s2\n\tb flags[fl, int8]\n}\n"
+			 "s2 {\n\tc int8\n}\nfl = 1, 2\nf()\n";
+	expect_diag(un, "test.txt:1:1: unused struct s1");
+	expect_diag(un, "test.txt:5:1: unused struct s2");
+	expect_diag(un, "test.txt:8:1: unused flags fl");
+	expect_diag("resource r[int32]\nresource r2[r]\ng()\n",
+		    "test.txt:1:10: unused resource r");
+	expect_error("resource r[int32]\nf() r\n",
+		     "test.txt:1:10: resource r is never used as an input");
+	expect_error("resource r[int32]\nf() r\ng(a ptr[out, r])\n",
+		     "test.txt:1:10: resource r is never used as an input");
+}
+
 /* Int ranges, alignments and consts must fit their base type. */
 static void test_int_values(void **state)
 {
@@ -625,6 +672,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_call_attrs_consts),
 		cmocka_unit_test(test_select),
+		cmocka_unit_test(test_unused),
 		cmocka_unit_test(test_int_values),
 		cmocka_unit_test(test_template_conditions),
 		cmocka_unit_test(test_string_literals),
