@@ -1678,7 +1678,8 @@ static bool field_attrs(struct comp *c, struct ast_node *n, struct ast_field *f,
 		if (!strcmp(a->ident, "in") || !strcmp(a->ident, "out") ||
 		    !strcmp(a->ident, "inout")) {
 			if (out->has_dir) {
-				err(c, &a->pos, "field %s has two directions",
+				err(c, &f->pos,
+				    "field %s has multiple direction attributes",
 				    f->name);
 				return false;
 			}
@@ -1950,6 +1951,7 @@ static struct syz_type *compile_struct(struct comp *c, struct ast_node *n,
 	bool varlen_attr = false;
 	bool ok = struct_attrs(c, n, t, &varlen_attr, env);
 	struct field_vec fields = { 0 };
+	bool has_dirs = false;
 	if (!n->n_fields) {
 		err(c, &n->pos, "%s %s has no fields", decl_kind(n), name);
 		ok = false;
@@ -2002,11 +2004,21 @@ static struct syz_type *compile_struct(struct comp *c, struct ast_node *n,
 		if (overlay) {
 			if (t->st.overlay_field >= 0 || i == 0) {
 				err(c, &af->pos,
-				    i == 0 ? "out_overlay on the first field" :
-					     "several out_overlay fields");
+				    i == 0 ?
+					    "out_overlay attribute must not be "
+					    "specified on the first field" :
+					    "multiple out_overlay attributes");
 				ok = false;
 			}
 			t->st.overlay_field = (int)fields.n;
+		}
+		has_dirs |= f.has_dir;
+		if (has_dirs && t->st.overlay_field >= 0) {
+			err(c, &af->pos,
+			    "mix of direction and out_overlay attributes is not "
+			    "supported (field %s)",
+			    af->name);
+			ok = false;
 		}
 		if (vec_push(&fields, f)) {
 			ok = false;

@@ -473,6 +473,32 @@ static void expect_diag(const char *text, const char *want)
 		fail_msg("no error '%s'", want);
 }
 
+/* Field directions: an (out) field under ptr[in] is an output (as in
+ * syzkaller, the field's attribute wins); attribute misuse is an error. */
+static void test_directions(void **state)
+{
+	(void)state;
+	struct syz_target *t =
+		compile_ok("resource r[int32]\ns {\n\ta int32\n\tb r (out)\n}\n"
+			   "f(a ptr[in, s])\ng(a r)\n",
+			   NULL);
+	const struct syz_call *f = syz_target_call(t, "f");
+	assert_int_equal(f->n_outputs, 1);
+	assert_int_equal(f->n_inputs, 0);
+	syz_target_free(t);
+	expect_error("s {\n\ta int32 (in, out)\n}\nf(a ptr[in, s])\n",
+		     "test.txt:2:2: field a has multiple direction attributes");
+	expect_error(
+		"s {\n\ta int32 (in)\n\tb int32 (out_overlay)\n}\n"
+		"f(a ptr[inout, s])\n",
+		"test.txt:3:2: mix of direction and out_overlay attributes "
+		"is not supported");
+	expect_error(
+		"s {\n\ta int32 (out_overlay)\n}\nf(a ptr[inout, s])\n",
+		"test.txt:2:2: out_overlay attribute must not be specified "
+		"on the first field");
+}
+
 /* Declarations must be reachable from a syscall; resources must be both
  * created and consumed. */
 static void test_unused(void **state)
@@ -672,6 +698,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_call_attrs_consts),
 		cmocka_unit_test(test_select),
+		cmocka_unit_test(test_directions),
 		cmocka_unit_test(test_unused),
 		cmocka_unit_test(test_int_values),
 		cmocka_unit_test(test_template_conditions),
