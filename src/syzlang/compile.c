@@ -71,6 +71,7 @@ struct res_state {
 	struct syz_resource *r;
 	struct decl *d;
 	int state; /* 0 new, 1 in progress, 2 done */
+	bool input; /* some call takes it (or a descendant) as input */
 	VEC(struct syz_resource_ctor) ctors;
 	VEC(const struct syz_call *) consumers;
 };
@@ -117,6 +118,7 @@ struct comp {
 	struct strmap callmap; /* call name -> struct decl */
 	struct strmap instances; /* struct name -> struct struct_state */
 	struct strmap resources; /* name -> struct res_state */
+	struct strmap reported; /* path errors already reported */
 	VEC(struct decl *) call_decls;
 	VEC(struct syz_call *) calls;
 	VEC(struct syz_type *) structs;
@@ -722,6 +724,9 @@ static void fmt_type(struct buf *b, const struct ast_type *t)
 	}
 }
 
+static struct ast_expr *subst_expr(struct comp *c, struct ast_expr *e,
+				   const struct env *env);
+
 /* Copy @t, replacing template parameters by their arguments. */
 static struct ast_type *subst(struct comp *c, struct ast_type *t,
 			      const struct env *env)
@@ -780,10 +785,26 @@ children:
 				return NULL;
 		r->colon = v;
 	}
-	if (t->expr) {
-		/* expressions reference fields and consts: substitute consts */
-		r->expr = t->expr;
-	}
+	if (t->expr && !(r->expr = subst_expr(c, t->expr, env)))
+		return NULL;
+	return r;
+}
+
+/* Copy of an if[...] expression with template parameters replaced (in
+ * consts and in value[] paths, as syzkaller instantiates every type). */
+static struct ast_expr *subst_expr(struct comp *c, struct ast_expr *e,
+				   const struct env *env)
+{
+	struct ast_expr *r = arena_memdup(&c->ast, e, sizeof(*e));
+
+	if (!r)
+		return NULL;
+	if (e->value && !(r->value = subst(c, e->value, env)))
+		return NULL;
+	if (e->left && !(r->left = subst_expr(c, e->left, env)))
+		return NULL;
+	if (e->right && !(r->right = subst_expr(c, e->right, env)))
+		return NULL;
 	return r;
 }
 
@@ -887,6 +908,61 @@ static bool collect_strs(struct comp *c, struct decl *d, struct type_vec *out,
 	return true;
 }
 
+/* Bits of an int-like type: its bitfield length or its size. */
+static uint64_t int_bits(const struct syz_type *r)
+{
+	return r->i.bitfield_len ? r->i.bitfield_len : r->size * 8;
+}
+
+/* @v fits in @bits as an unsigned or as a two's complement value. */
+static bool fits_bits(uint64_t v, uint64_t bits)
+{
+	if (bits >= 64)
+		return true;
+	uint64_t umax = (1ull << bits) - 1, smax = (1ull << (bits - 1)) - 1;
+	return v <= umax || v + smax <= umax;
+}
+
+/* syzkaller's checks of intN[lo:hi, align] once consts are known. */
+static bool check_int_range(struct comp *c, struct ast_type *t,
+			    struct syz_type *r, struct ast_type *a0)
+{
+	uint64_t lo = r->int_.range_begin, hi = r->int_.range_end;
+	uint64_t align = r->int_.align, bits = int_bits(r);
+	bool has_align = t->n_args > 1;
+
+	if (has_align && align <= 1) {
+		err(c, &t->args[1]->pos, "bad int alignment %llu",
+		    (unsigned long long)align);
+		return false;
+	}
+	if (has_align && lo == 0 && hi == UINT64_MAX)
+		hi = bits >= 64 ? UINT64_MAX : (1ull << bits) - 1;
+	if (bits < 64) {
+		uint64_t umax = (1ull << bits) - 1;
+		uint64_t smax = (1ull << (bits - 1)) - 1;
+		bool in_unsigned = lo <= umax && hi <= umax;
+		bool in_signed = lo + smax <= umax && hi + smax <= umax;
+		if (in_unsigned || in_signed)
+			goto range_ok;
+		err(c, &a0->colon[0]->pos,
+		    "int range [%llu:%llu] is too large for base type of size "
+		    "%llu",
+		    (unsigned long long)lo, (unsigned long long)hi,
+		    (unsigned long long)bits);
+		return false;
+	}
+range_ok:
+	if (has_align && (hi - lo) / align == 0) {
+		err(c, &t->args[1]->pos,
+		    "int alignment %llu is too large for range [%llu:%llu]",
+		    (unsigned long long)align, (unsigned long long)lo,
+		    (unsigned long long)hi);
+		return false;
+	}
+	return true;
+}
+
 static struct syz_type *compile_int(struct comp *c, struct ast_type *t,
 				    struct tctx ctx, const char *name)
 {
@@ -939,6 +1015,7 @@ static struct syz_type *compile_int(struct comp *c, struct ast_type *t,
 		}
 	}
 	uint64_t lo, hi;
+	size_t missing0 = c->missing.len;
 	if (!const_value(c, a0, &lo))
 		return NULL;
 	hi = lo;
@@ -963,14 +1040,21 @@ static struct syz_type *compile_int(struct comp *c, struct ast_type *t,
 		    (long long)hi);
 		return NULL;
 	}
+	if (a0->n_colon && c->missing.len == missing0 &&
+	    !check_int_range(c, t, r, a0))
+		return NULL;
 	return r;
 }
 
 /* len/bytesize/bitsize/offsetof path from a type arg. */
 static bool path_of(struct comp *c, struct ast_type *a,
-		    const char *const **path, size_t *n)
+		    const char *const **path, size_t *n, struct syz_srcpos *pos)
 {
 	const char **v;
+
+	pos->file = a->pos.file;
+	pos->line = a->pos.line;
+	pos->col = a->pos.col;
 
 	if (a->kind != AT_IDENT || a->n_args) {
 		err(c, &a->pos, "expected a field path");
@@ -1125,6 +1209,14 @@ static struct syz_type *compile_named(struct comp *c, struct ast_type *t,
 		struct syz_resource *res = get_resource(c, d);
 		if (!res)
 			return NULL;
+		/* a used resource uses its bases */
+		for (const struct syz_resource *p = res->parent; p;
+		     p = p->parent) {
+			struct decl *pd = strmap_get(&c->types, p->name);
+			if (!pd || pd->used)
+				break;
+			pd->used = true;
+		}
 		struct syz_type *r = new_type(c, SYZ_T_RESOURCE, res->name);
 		if (!r)
 			return NULL;
@@ -1236,8 +1328,19 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 			    "const takes an integer, not a string");
 			return NULL;
 		}
+		size_t missing0 = c->missing.len;
 		if (!const_value(c, t->args[0], &r->const_.value))
 			return NULL;
+		if (c->missing.len == missing0 &&
+		    !fits_bits(r->const_.value, int_bits(r))) {
+			err(c, &t->args[0]->pos,
+			    "const value %llu (0x%llx) does not fit into %llu "
+			    "bits",
+			    (unsigned long long)r->const_.value,
+			    (unsigned long long)r->const_.value,
+			    (unsigned long long)int_bits(r));
+			return NULL;
+		}
 	} else if (!strcmp(id, "flags")) {
 		if (!want_args(c, t, 1, 2))
 			return NULL;
@@ -1299,7 +1402,8 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 			return NULL;
 		r->len.bit_size = bits;
 		r->len.offsetof = !strcmp(id, "offsetof");
-		if (!path_of(c, t->args[0], &r->len.path, &r->len.n_path))
+		if (!path_of(c, t->args[0], &r->len.path, &r->len.n_path,
+			     &r->len.path_pos))
 			return NULL;
 	} else if (!strcmp(id, "proc")) {
 		if (!want_args(c, t, 2, 3))
@@ -1329,7 +1433,8 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 		r = new_type(c, SYZ_T_CSUM, id);
 		if (!r || !apply_base(c, r, t->args[t->n_args - 1], ctx))
 			return NULL;
-		if (!path_of(c, t->args[0], &r->csum.path, &r->csum.n_path))
+		if (!path_of(c, t->args[0], &r->csum.path, &r->csum.n_path,
+			     &r->csum.path_pos))
 			return NULL;
 		if (is_ident(t->args[1], "inet")) {
 			r->csum.kind = SYZ_CSUM_INET;
@@ -1573,7 +1678,8 @@ static bool field_attrs(struct comp *c, struct ast_node *n, struct ast_field *f,
 		if (!strcmp(a->ident, "in") || !strcmp(a->ident, "out") ||
 		    !strcmp(a->ident, "inout")) {
 			if (out->has_dir) {
-				err(c, &a->pos, "field %s has two directions",
+				err(c, &f->pos,
+				    "field %s has multiple direction attributes",
 				    f->name);
 				return false;
 			}
@@ -1615,7 +1721,7 @@ static struct syz_expr *compile_expr(struct comp *c, struct ast_expr *e)
 	case SYZ_EXPR_VALUE: {
 		const char *const *path;
 		size_t n;
-		if (!path_of(c, e->value->args[0], &path, &n))
+		if (!path_of(c, e->value->args[0], &path, &n, &r->path_pos))
 			return NULL;
 		r->path = path;
 		r->n_path = n;
@@ -1845,6 +1951,7 @@ static struct syz_type *compile_struct(struct comp *c, struct ast_node *n,
 	bool varlen_attr = false;
 	bool ok = struct_attrs(c, n, t, &varlen_attr, env);
 	struct field_vec fields = { 0 };
+	bool has_dirs = false;
 	if (!n->n_fields) {
 		err(c, &n->pos, "%s %s has no fields", decl_kind(n), name);
 		ok = false;
@@ -1873,7 +1980,13 @@ static struct syz_type *compile_struct(struct comp *c, struct ast_node *n,
 		}
 		for (size_t k = 0; k < af->n_attrs; k++) {
 			if (is_ident(af->attrs[k], "if")) {
-				f.cond = compile_expr(c, af->attrs[k]->expr);
+				struct ast_expr *ex = af->attrs[k]->expr;
+				if (env && env->n &&
+				    !(ex = subst_expr(c, ex, env))) {
+					ok = false;
+					break;
+				}
+				f.cond = compile_expr(c, ex);
 				if (!f.cond) {
 					ok = false;
 					break;
@@ -1891,11 +2004,21 @@ static struct syz_type *compile_struct(struct comp *c, struct ast_node *n,
 		if (overlay) {
 			if (t->st.overlay_field >= 0 || i == 0) {
 				err(c, &af->pos,
-				    i == 0 ? "out_overlay on the first field" :
-					     "several out_overlay fields");
+				    i == 0 ?
+					    "out_overlay attribute must not be "
+					    "specified on the first field" :
+					    "multiple out_overlay attributes");
 				ok = false;
 			}
 			t->st.overlay_field = (int)fields.n;
+		}
+		has_dirs |= f.has_dir;
+		if (has_dirs && t->st.overlay_field >= 0) {
+			err(c, &af->pos,
+			    "mix of direction and out_overlay attributes is not "
+			    "supported (field %s)",
+			    af->name);
+			ok = false;
 		}
 		if (vec_push(&fields, f)) {
 			ok = false;
@@ -2106,7 +2229,6 @@ static struct syz_resource *get_resource(struct comp *c, struct decl *d)
 			rs->state = 2;
 			return NULL;
 		}
-		pd->used = true;
 		parent = get_resource(c, pd);
 		if (!parent) {
 			rs->state = 2;
@@ -2338,6 +2460,17 @@ static int add_uniq(void *vec, const struct syz_resource *r)
 	return vec_push(v, r);
 }
 
+/* @r and its bases are used as inputs by some call. */
+static void mark_input(struct comp *c, const struct syz_resource *r)
+{
+	for (; r; r = r->parent) {
+		struct res_state *rs = strmap_get(&c->resources, r->name);
+		if (!rs || rs->input)
+			return;
+		rs->input = true;
+	}
+}
+
 /* Direction-aware walk: collect input/output resources. */
 static void walk_res(struct walk *w, const struct syz_type *t, enum syz_dir dir,
 		     bool optional, int depth)
@@ -2347,6 +2480,8 @@ static void walk_res(struct walk *w, const struct syz_type *t, enum syz_dir dir,
 	optional = optional || t->optional;
 	switch (t->kind) {
 	case SYZ_T_RESOURCE:
+		if (dir != SYZ_DIR_OUT)
+			mark_input(w->c, t->res.desc);
 		if (dir != SYZ_DIR_OUT && !optional)
 			add_uniq(&w->in, t->res.desc);
 		if (dir != SYZ_DIR_IN)
@@ -2460,7 +2595,9 @@ static bool resolve_path(const struct frame *frames, size_t nf,
 		const struct syz_field *fl = find_field(f, path[k]);
 		if (!fl) {
 			snprintf(why, why_len, "%s does not exist in %s",
-				 path[k], f->st ? f->st->name : "syscall args");
+				 path[k],
+				 f->st ? f->st->name :
+					 "the syscall's arguments");
 			return false;
 		}
 		if (k + 1 == np)
@@ -2480,6 +2617,32 @@ static bool resolve_path(const struct frame *frames, size_t nf,
 	return true;
 }
 
+/* A bad path, reported once at the path itself (a struct is reached from
+ * many calls; the message names the struct or the call it is looked up
+ * in). */
+static void path_err(struct walk *w, const struct syz_srcpos *sp,
+		     const struct frame *innermost, const char *what,
+		     const char *why)
+{
+	char msg[700];
+	struct ast_pos pos = { sp->file, sp->line, sp->col };
+
+	if (strstr(why, " in ")) /* names the struct it looked in */
+		snprintf(msg, sizeof(msg), "%s target %s", what, why);
+	else if (innermost->st)
+		snprintf(msg, sizeof(msg), "%s target %s in %s", what, why,
+			 innermost->st->name);
+	else
+		snprintf(msg, sizeof(msg), "%s target %s in syscall %s", what,
+			 why, w->call->name);
+	char *key = arena_printf(&w->c->ast, "%s:%d:%d:%s",
+				 pos.file ? pos.file : "", pos.line, pos.col,
+				 msg);
+	if (!key || strmap_add(&w->c->reported, key, NULL, NULL) != 0)
+		return;
+	err(w->c, pos.file ? &pos : w->pos, "%s", msg);
+}
+
 static void check_expr_paths(struct walk *w, const struct syz_expr *e,
 			     const struct frame *frames, size_t nf)
 {
@@ -2489,7 +2652,7 @@ static void check_expr_paths(struct walk *w, const struct syz_expr *e,
 		return;
 	if (e->op == SYZ_EXPR_VALUE &&
 	    !resolve_path(frames, nf, e->path, e->n_path, why, sizeof(why)))
-		err(w->c, w->pos, "%s: value[] target %s", w->call->name, why);
+		path_err(w, &e->path_pos, &frames[nf - 1], "value[]", why);
 	check_expr_paths(w, e->left, frames, nf);
 	check_expr_paths(w, e->right, frames, nf);
 }
@@ -2505,15 +2668,14 @@ static void walk_len(struct walk *w, const struct syz_type *t,
 	case SYZ_T_LEN:
 		if (!resolve_path(frames, nf, t->len.path, t->len.n_path, why,
 				  sizeof(why)))
-			err(w->c, w->pos, "%s: %s target %s%s%s", w->call->name,
-			    t->name, why, frames[nf - 1].st ? " in " : "",
-			    frames[nf - 1].st ? frames[nf - 1].st->name : "");
+			path_err(w, &t->len.path_pos, &frames[nf - 1], t->name,
+				 why);
 		break;
 	case SYZ_T_CSUM:
 		if (!resolve_path(frames, nf, t->csum.path, t->csum.n_path, why,
 				  sizeof(why)))
-			err(w->c, w->pos, "%s: csum target %s", w->call->name,
-			    why);
+			path_err(w, &t->csum.path_pos, &frames[nf - 1], "csum",
+				 why);
 		break;
 	case SYZ_T_PTR:
 		walk_len(w, t->ptr.elem, frames, nf);
@@ -2575,14 +2737,14 @@ static void analyze_call(struct comp *c, struct syz_call *call,
 
 /* ---- unused declarations ---- */
 
+/* Type aliases and templates count as used when any declaration names
+ * them (syzkaller checks every declaration's types, also unused ones);
+ * everything else must be reachable from a syscall. */
 static void mark_used_type(struct comp *c, const struct ast_type *t)
 {
 	if (t->kind == AT_IDENT) {
 		struct decl *d = strmap_get(&c->types, t->ident);
-		if (d)
-			d->used = true;
-		d = strmap_get(&c->flags, t->ident);
-		if (d)
+		if (d && d->n->kind == AST_TYPEDEF)
 			d->used = true;
 	}
 	for (size_t i = 0; i < t->n_args; i++)
@@ -2750,10 +2912,18 @@ static int link_resources(struct comp *c, struct syz_target *t)
 		bool precise = false;
 		for (size_t k = 0; k < r->n_ctors; k++)
 			precise |= r->ctors[k].precise;
+		if (!rs->d->used && !rs->d->builtin)
+			continue; /* reported as unused */
 		if (!precise)
 			err(c, &rs->d->n->pos,
 			    "resource %s can't be created (no syscall returns "
 			    "it or has it as an out argument or field)",
+			    r->name);
+		if (!rs->input && !rs->d->builtin)
+			err(c, &rs->d->n->pos,
+			    "resource %s is never used as an input (no syscall "
+			    "takes it as an in argument or field; such resources "
+			    "are not useful)",
 			    r->name);
 	}
 	t->resources = arena_memdup(c->a, all.v, all.n * sizeof(*all.v));
@@ -2871,6 +3041,7 @@ static void comp_free(struct comp *c)
 	strmap_free(&c->flags);
 	strmap_free(&c->callmap);
 	strmap_free(&c->instances);
+	strmap_free(&c->reported);
 	vec_free(&c->call_decls);
 	vec_free(&c->calls);
 	vec_free(&c->structs);

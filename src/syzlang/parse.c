@@ -195,6 +195,20 @@ again:
 			p->tok = T_BAD;
 			return;
 		}
+		/* as in syzkaller: no escapes, only printable ASCII */
+		for (const char *s = p->tbeg + 1; s < q; s++) {
+			unsigned char ch = (unsigned char)*s;
+			if (ch >= 0x20 && ch < 0x80)
+				continue;
+			struct ast_pos bad = p->tpos;
+			bad.col += (int)(s - p->tbeg);
+			perr(p, &bad,
+			     "illegal character U+%04X in string literal "
+			     "(strings take printable ASCII only, no escapes; "
+			     "use a `hex` string for other bytes)",
+			     ch);
+			break;
+		}
 		q++;
 		p->tok = quote == '"' ? T_STRING : T_HEXSTR;
 	} else if (strchr("()[]{},:=<>&|!+-*/", c)) {

@@ -98,11 +98,18 @@ enum syz_expr_op {
 	SYZ_EXPR_OR, /* logical || */
 };
 
+/* Where a path was written (for diagnostics); file outlives the target. */
+struct syz_srcpos {
+	const char *file;
+	int line, col;
+};
+
 struct syz_expr {
 	enum syz_expr_op op;
 	uint64_t value;
 	const char *const *path; /* for SYZ_EXPR_VALUE, as in len paths */
 	size_t n_path;
+	struct syz_srcpos path_pos;
 	const struct syz_expr *left, *right; /* binary ops */
 };
 
@@ -195,6 +202,7 @@ struct syz_type {
 			uint64_t bit_size; /* len: 0 (elements), bytesize: 8,
 					    * bytesizeN: 8*N, bitsize: 1 */
 			bool offsetof;
+			struct syz_srcpos path_pos;
 		} len;
 		struct {
 			uint64_t start, per_proc;
@@ -204,6 +212,7 @@ struct syz_type {
 			const char *const *path; /* the summed buffer */
 			size_t n_path;
 			uint64_t protocol; /* pseudo */
+			struct syz_srcpos path_pos;
 		} csum;
 		struct {
 			uint64_t range_begin, range_end; /* pages; 0,0: any */

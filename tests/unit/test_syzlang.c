@@ -225,9 +225,17 @@ static void test_len_paths(void **state)
 	syz_target_free(t);
 	expect_error("s1 {\n\ta len[nope, int32]\n\tb array[int8]\n}\n"
 		     "foo(k ptr[in, s1])\n",
-		     "test.txt:5:1: foo: len target nope does not exist in s1");
-	expect_error("foo(a len[b], c int32)\n",
-		     "test.txt:1:1: foo: len target b does not exist");
+		     "test.txt:2:8: len target nope does not exist in s1");
+	expect_error(
+		"foo(a len[b], c int32)\n",
+		"test.txt:1:11: len target b does not exist in syscall foo");
+	expect_error("s1 {\n\ta int32\n\tb int32 (if[value[a:x] == 1])\n}\n"
+		     "foo(k ptr[in, s1])\n",
+		     "test.txt:3:20: value[] target a is not a struct");
+	expect_error("s1 {\n\ta int8\n\tb ptr[in, s2]\n}\n"
+		     "s2 {\n\tc len[s1:b:d, int32]\n}\n"
+		     "foo(k ptr[in, s1])\n",
+		     "test.txt:6:8: len target d does not exist in s2");
 }
 
 static void test_resources(void **state)
@@ -444,6 +452,159 @@ static void test_select(void **state)
 	syz_target_free(t);
 }
 
+/* Compilation fails and some error (not only the first) is @want. */
+static void expect_diag(const char *text, const char *want)
+{
+	struct syz_source src = { "test.txt", text, NULL };
+	struct syz_load_opts o = { .sources = &src, .n_sources = 1 };
+	struct syz_diags d = { 0 };
+	struct syz_target *t = NULL;
+	char b[1200];
+	bool found = false;
+
+	assert_int_not_equal(syz_target_load(&o, &t, &d), 0);
+	assert_null(t);
+	for (size_t i = 0; i < d.n; i++)
+		if (!d.v[i].warning &&
+		    !strcmp(syz_diag_format(&d.v[i], b, sizeof(b)), want))
+			found = true;
+	syz_diags_free(&d);
+	if (!found)
+		fail_msg("no error '%s'", want);
+}
+
+/* Field directions: an (out) field under ptr[in] is an output (as in
+ * syzkaller, the field's attribute wins); attribute misuse is an error. */
+static void test_directions(void **state)
+{
+	(void)state;
+	struct syz_target *t =
+		compile_ok("resource r[int32]\ns {\n\ta int32\n\tb r (out)\n}\n"
+			   "f(a ptr[in, s])\ng(a r)\n",
+			   NULL);
+	const struct syz_call *f = syz_target_call(t, "f");
+	assert_int_equal(f->n_outputs, 1);
+	assert_int_equal(f->n_inputs, 0);
+	syz_target_free(t);
+	expect_error("s {\n\ta int32 (in, out)\n}\nf(a ptr[in, s])\n",
+		     "test.txt:2:2: field a has multiple direction attributes");
+	expect_error(
+		"s {\n\ta int32 (in)\n\tb int32 (out_overlay)\n}\n"
+		"f(a ptr[inout, s])\n",
+		"test.txt:3:2: mix of direction and out_overlay attributes "
+		"is not supported");
+	expect_error(
+		"s {\n\ta int32 (out_overlay)\n}\nf(a ptr[inout, s])\n",
+		"test.txt:2:2: out_overlay attribute must not be specified "
+		"on the first field");
+}
+
+/* Declarations must be reachable from a syscall; resources must be both
+ * created and consumed. */
+static void test_unused(void **state)
+{
+	(void)state;
+	struct syz_target *t =
+		compile_ok("resource r[int32]\nresource r2[r]\n"
+			   "type t8 int8\nfl = 1, 2\nfl2 = fl, 4\n"
+			   "s {\n\ta t8\n\tb flags[fl2, int32]\n}\n"
+			   "f(a ptr[in, s]) r2\ng(a r2)\n",
+			   NULL);
+	syz_target_free(t);
+	/* s2 and fl are named only by the unused struct s1 */
+	const char *un = "s1 {\n\ta s2\n\tb flags[fl, int8]\n}\n"
+			 "s2 {\n\tc int8\n}\nfl = 1, 2\nf()\n";
+	expect_diag(un, "test.txt:1:1: unused struct s1");
+	expect_diag(un, "test.txt:5:1: unused struct s2");
+	expect_diag(un, "test.txt:8:1: unused flags fl");
+	expect_diag("resource r[int32]\nresource r2[r]\ng()\n",
+		    "test.txt:1:10: unused resource r");
+	expect_error("resource r[int32]\nf() r\n",
+		     "test.txt:1:10: resource r is never used as an input");
+	expect_error("resource r[int32]\nf() r\ng(a ptr[out, r])\n",
+		     "test.txt:1:10: resource r is never used as an input");
+}
+
+/* Int ranges, alignments and consts must fit their base type. */
+static void test_int_values(void **state)
+{
+	(void)state;
+	struct syz_target *t = compile_ok(
+		"s {\n\ta const[-1, int8]\n\tb const[0xff, int8]\n"
+		"\tc int16:8[-127:127]\n\td int8[0:-1, 2]\n}\n"
+		"f(a ptr[in, s], b int8[-100:100], c const[0xffffffffffff])\n",
+		NULL);
+	syz_target_free(t);
+	expect_error("f(a int8[0:256])\n",
+		     "test.txt:1:12: int range [0:256] is too large for base "
+		     "type of size 8");
+	expect_error("s {\n\tf1 int16:8[-256:0]\n}\nf(a ptr[in, s])\n",
+		     "test.txt:2:18: int range [18446744073709551360:0] is too "
+		     "large for base type of size 8");
+	expect_error("f(a intptr[0:0xffffffff, 0])\n",
+		     "test.txt:1:26: bad int alignment 0");
+	expect_error("f(a int8[0:-1, 1000])\n",
+		     "test.txt:1:16: int alignment 1000 is too large for range "
+		     "[0:255]");
+	expect_error("f(a ptr[in, const[256, int8]])\n",
+		     "test.txt:1:19: const value 256 (0x100) does not fit into "
+		     "8 bits");
+	expect_error("s {\n\tf1 const[16, int32:4]\n}\nf(a ptr[in, s])\n",
+		     "test.txt:2:11: const value 16 (0x10) does not fit into 4 "
+		     "bits");
+}
+
+/* Template parameters are substituted inside if[...] conditions. */
+static void test_template_conditions(void **state)
+{
+	(void)state;
+	struct syz_target *t = compile_ok(
+		"type tc[K, F] {\n\tk int32\n\tv int32 (if[value[F] == K])\n}\n"
+		"f(a ptr[in, tc[7, k]], b ptr[in, tc[C1, k]])\n",
+		"C1 = 9\n");
+	const struct syz_type *s = syz_target_struct(t, "tc[7, k]");
+	assert_non_null(s);
+	const struct syz_expr *e = s->st.fields[1].cond;
+	assert_non_null(e);
+	assert_int_equal(e->op, SYZ_EXPR_EQ);
+	assert_int_equal(e->right->value, 7);
+	assert_string_equal(e->left->path[0], "k");
+	s = syz_target_struct(t, "tc[C1, k]");
+	assert_non_null(s);
+	assert_int_equal(s->st.fields[1].cond->right->value, 9);
+	syz_target_free(t);
+	expect_error(
+		"type tc[F] {\n\tk int32\n\tv int64 (if[value[F] == 1])\n}\n"
+		"f(a ptr[in, tc[nope]])\n",
+		"value[] target nope does not exist");
+}
+
+/* String literals: no escapes (as syzkaller), printable ASCII only. */
+static void test_string_literals(void **state)
+{
+	(void)state;
+	struct syz_target *t = compile_ok(
+		"s {\n\ta string[\"ab\\n\"]\n\tb stringnoz[`00ff`]\n}\n"
+		"f(a ptr[in, s])\n",
+		NULL);
+	const struct syz_type *s = syz_target_struct(t, "s");
+	assert_non_null(s);
+	const struct syz_type *a = s->st.fields[0].type;
+	assert_int_equal(a->buf.n_values, 1);
+	assert_int_equal(a->buf.value_lens[0], 4);
+	assert_memory_equal(a->buf.values[0], "ab\\n", 4);
+	const struct syz_type *b = s->st.fields[1].type;
+	assert_int_equal(b->buf.value_lens[0], 2);
+	assert_memory_equal(b->buf.values[0], "\x00\xff", 2);
+	syz_target_free(t);
+	expect_error("f(a ptr[in, string[\"a\tb\"]])\n",
+		     "test.txt:1:22: illegal character U+0009 in string "
+		     "literal");
+	expect_error("f(a ptr[in, string[\"\xc3\xa9\"]])\n",
+		     "test.txt:1:21: illegal character U+00C3 in string "
+		     "literal");
+}
+
 /* Garbage never crashes the parser/compiler. */
 static void test_garbage(void **state)
 {
@@ -537,6 +698,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_call_attrs_consts),
 		cmocka_unit_test(test_select),
+		cmocka_unit_test(test_directions),
+		cmocka_unit_test(test_unused),
+		cmocka_unit_test(test_int_values),
+		cmocka_unit_test(test_template_conditions),
+		cmocka_unit_test(test_string_literals),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_sys_linux),
 	};
