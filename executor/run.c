@@ -10,6 +10,13 @@
  * creates processes or threads, changes its credentials, after
  * WORKER_MAX_RUNS programs, or when a request needs another sandbox or
  * KCOV mode.
+ *
+ * A task a program creates (fork, clone) carries on as a copy of the
+ * worker, sharing the region and the eventfds. It must never take part in
+ * the handover: a copy that reaches the worker's loop flags the worker
+ * dirty and exits at once (its tid is not the worker's), each worker gets
+ * eventfds of its own, and replacing a worker waits until nothing of its
+ * process group is left before the next program is handed out.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -118,13 +125,39 @@ static int data_map(int fixed)
 		       -1;
 }
 
+/*
+ * Fresh eventfds at GO_FD and DONE_FD (the old ones closed in this
+ * process only): a task left over from an earlier worker keeps the old
+ * ones, and no wake-up of an earlier worker reaches a new one. 0 or -errno.
+ */
+static int handover_open(void)
+{
+	int fds[2] = { GO_FD, DONE_FD };
+
+	for (int i = 0; i < 2; i++) {
+		int fd = eventfd(0, EFD_CLOEXEC | (i ? EFD_NONBLOCK : 0)), e;
+
+		if (fd < 0)
+			return -errno;
+		if (fd == fds[i])
+			continue;
+		if (dup3(fd, fds[i], O_CLOEXEC) < 0) {
+			e = -errno;
+			close(fd);
+			return e;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 int exec_setup(int kcov, int in, int out, char *err, size_t cap)
 {
 	uint8_t *guard =
 		(uint8_t *)(uintptr_t)(EXEC_DATA_ADDR - EXEC_PAGE_SIZE);
 	size_t span = EXEC_DATA_SIZE + 2 * EXEC_PAGE_SIZE;
-	int fds[2] = { GO_FD, DONE_FD };
 	void *p;
+	int e;
 
 	/* Guard pages on both sides stay PROT_NONE. */
 	p = mmap(guard, span, PROT_NONE,
@@ -152,21 +185,12 @@ int exec_setup(int kcov, int in, int out, char *err, size_t cap)
 		return -errno;
 	}
 	shm = p;
-	for (int i = 0; i < 2; i++) {
-		int fd = eventfd(0, EFD_CLOEXEC | (i ? EFD_NONBLOCK : 0));
-
-		if (fd < 0 || dup3(fd, fds[i], O_CLOEXEC) < 0) {
-			snprintf(err, cap, "eventfd: %s", strerror(errno));
-			return -errno;
-		}
-		close(fd);
+	if ((e = handover_open())) {
+		snprintf(err, cap, "eventfd: %s", strerror(-e));
+		return e;
 	}
-	if (kcov) {
-		int e = kcov_open_all(err, cap);
-
-		if (e)
-			return e;
-	}
+	if (kcov && (e = kcov_open_all(err, cap)))
+		return e;
 	/* Orphans of programs come to us to be reaped (and killed). */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	loadavg_fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
@@ -203,9 +227,35 @@ static void close_program_fds(void)
 	syscall(SYS_close_range, KCOV_FD_BASE + KCOV_THREADS, ~0U, 0);
 }
 
+/*
+ * In the worker's loop: a task that is not the worker's own thread is a
+ * copy a program made (it carries on from the creating call). It flags
+ * the worker dirty and ends before it touches the handover. SYS_exit, not
+ * _exit: a copy made with CLONE_THREAD must not take the worker down.
+ */
+static void stray_check(pid_t self)
+{
+	if ((pid_t)syscall(SYS_gettid) == self)
+		return;
+	__atomic_store_n(&shm->dirty, 1, __ATOMIC_RELEASE);
+	for (;;)
+		syscall(SYS_exit, 0);
+}
+
+/* 1 when the worker (any of its threads) has or had a child. */
+static int has_children(void)
+{
+	siginfo_t si;
+
+	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) ==
+		       0 ||
+	       errno != ECHILD;
+}
+
 /* The worker: set up once, then run the programs posted to it. */
 __attribute__((noreturn)) static void worker_main(uint32_t sandbox)
 {
+	pid_t self = (pid_t)syscall(SYS_gettid);
 	char err[200];
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
@@ -240,6 +290,7 @@ __attribute__((noreturn)) static void worker_main(uint32_t sandbox)
 		gid_t g[3];
 		int busy;
 
+		stray_check(self);
 		if (read(GO_FD, &v, sizeof(v)) != sizeof(v)) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -252,7 +303,12 @@ __attribute__((noreturn)) static void worker_main(uint32_t sandbox)
 		shm->req.prog = shm->prog;
 		shm->t_setup = exec_now_ns();
 		busy = exec_program(&shm->req, shm);
+		stray_check(self);
 		shm->t_done = exec_now_ns();
+		/* A process the program created, even one it reaped:
+		 * found without /proc/loadavg (which may count the whole
+		 * host's pids). */
+		busy |= has_children();
 		__atomic_store_n(&shm->dirty, (uint32_t)busy, __ATOMIC_RELAXED);
 		__atomic_store_n(&shm->done, seq, __ATOMIC_RELEASE);
 		v = 1;
@@ -304,6 +360,28 @@ static int wait_exit(pid_t pid, int pidfd, uint64_t ms, int *status)
 }
 
 /*
+ * Kill process group @pgid and reap what comes to us (we are the
+ * subreaper) until none of its tasks is left, for up to @ms: a killed
+ * task may still be running (or stuck in the kernel) when kill() returns.
+ * 1 when the group is gone.
+ */
+static int group_reap(pid_t pgid, uint64_t ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	for (;;) {
+		while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
+			;
+		/* Again each time: one may have been forking. */
+		if (kill(-pgid, SIGKILL) < 0 && errno == ESRCH)
+			return 1;
+		if (now_ms() >= end)
+			return 0;
+		usleep(200);
+	}
+}
+
+/*
  * Kill the worker (unless @exited: already reaped) and everything it left
  * behind, and reap them.
  */
@@ -321,8 +399,11 @@ static void worker_stop(int exited)
 	}
 	if (getpid() == 1)
 		kill(-1, SIGKILL); /* our own PID namespace */
-	while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
-		;
+	if (!group_reap(worker.pid, 10000))
+		fprintf(stderr,
+			"drmfuzz-executor: tasks of worker %d would not die in "
+			"10 s\n",
+			(int)worker.pid);
 	if (worker.pidfd >= 0)
 		close(worker.pidfd);
 	worker.pid = -1;
@@ -337,12 +418,11 @@ void exec_worker_stop(void)
 /* Fork a worker for @key; 0 or -errno. */
 static int worker_start(uint32_t key)
 {
-	uint64_t v;
 	pid_t pid;
+	int e;
 
-	/* Stale wake-ups must not reach the new worker. */
-	while (read(DONE_FD, &v, sizeof(v)) > 0)
-		;
+	if ((e = handover_open()))
+		return e;
 	__atomic_store_n(&shm->n_threads, 0, __ATOMIC_RELAXED);
 	pid = fork();
 	if (pid < 0)
@@ -389,6 +469,18 @@ static int worker_wait(const uint32_t *word, uint32_t seq, uint64_t ms, int *st)
 				return -1;
 		}
 	}
+}
+
+/* 1 when a child of ours other than the worker has exited: a program's
+ * task made with CLONE_PARENT, or an orphan that came to us. */
+static int stray_exited(void)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) ==
+		       0 &&
+	       si.si_pid != 0 && si.si_pid != worker.pid;
 }
 
 static int refuse(uint32_t id, struct wire_wr *w, const char *msg)
@@ -543,10 +635,12 @@ int exec_handle(uint32_t id, const uint8_t *payload, size_t len,
 		status = WIRE_EXEC_TIMEOUT;
 	}
 	/* Anything the program created (a process or a thread of its own)
-	 * moved the namespace's last pid past the worker's threads. */
+	 * moved the namespace's last pid past the worker's threads; the
+	 * worker reports its children itself (dirty), whatever namespace
+	 * /proc/loadavg counts. */
 	pid_now = last_pid();
 	if (done <= 0 || __atomic_load_n(&shm->dirty, __ATOMIC_RELAXED) ||
-	    pid_now < 0 ||
+	    stray_exited() || pid_now < 0 ||
 	    pid_now !=
 		    worker.first_pid + (long)__atomic_load_n(&shm->n_threads,
 							     __ATOMIC_RELAXED))
@@ -639,9 +733,7 @@ int exec_bench(uint32_t id, const uint8_t *payload, size_t len,
 	t1 = now_ms();
 	if (pidfd >= 0)
 		close(pidfd);
-	kill(-pid, SIGKILL);
-	while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
-		;
+	group_reap(pid, 10000);
 	wire_frame_begin(w, WIRE_BENCH_REPLY, id);
 	wire_put_u64(w, shm->bench_runs);
 	wire_put_u64(w, (t1 - t0) * 1000);
