@@ -215,6 +215,11 @@ int fuzzer_add_candidate(struct fuzzer *f, struct prog *p)
 		prog_free(p);
 		return -EPERM;
 	}
+	if (f->o.no_feedback) {
+		/* The baseline keeps no corpus: nothing to re-triage. */
+		prog_free(p);
+		return -ECANCELED;
+	}
 	j = calloc(1, sizeof(*j));
 	if (!j) {
 		prog_free(p);

@@ -78,7 +78,8 @@ int fuzzer_get_max_signal(struct fuzzer *f, struct signal_set *out);
 /*
  * Queue a saved corpus program for re-triage against this kernel; the
  * fuzzer takes ownership. Programs calling calls that are not enabled are
- * refused (returns -EPERM, @p is freed).
+ * refused (returns -EPERM, @p is freed); so is everything in no_feedback
+ * mode (-ECANCELED).
  */
 int fuzzer_add_candidate(struct fuzzer *f, struct prog *p);
 

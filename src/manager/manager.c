@@ -347,10 +347,13 @@ static int load_one(const struct corpus_entry *e, void *arg)
 
 	if (prog_parse(l->m->target, e->prog, strlen(e->prog), &po, &p, &d)) {
 		l->broken++;
-	} else if (fuzzer_add_candidate(l->m->fuzzer, p) == -EPERM) {
-		l->skipped++; /* kept in the database for later runs */
 	} else {
-		l->loaded++;
+		int r = fuzzer_add_candidate(l->m->fuzzer, p);
+
+		if (r == -EPERM)
+			l->skipped++; /* kept in the database for later runs */
+		else if (!r)
+			l->loaded++;
 	}
 	prog_diags_free(&d);
 	return 0;

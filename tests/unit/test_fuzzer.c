@@ -289,6 +289,43 @@ static void test_exec_error(void **state)
 	syz_target_free(t);
 }
 
+/* The baseline mode keeps no corpus and re-triages nothing. */
+static void test_no_feedback(void **state)
+{
+	struct syz_target *t = load();
+	struct fake fk = { .fail_after = -1 };
+	struct hook h = { 0 };
+	struct fuzzer_opts o = { .target = t,
+				 .on_new_input = on_input,
+				 .hook_ctx = &h,
+				 .no_feedback = true };
+	struct fuzzer_counts c;
+	struct prog_rand r;
+	struct fuzzer *f;
+	struct prog *p = NULL;
+
+	(void)state;
+	prog_rand_seed(&r, 2);
+	assert_int_equal(fuzzer_new(&o, &f), 0);
+	{
+		struct prog_choice *ct = prog_choice_new(t, NULL);
+
+		assert_non_null(ct);
+		assert_int_equal(prog_generate(t, ct, &r, 3, &p), 0);
+		prog_choice_free(ct);
+	}
+	assert_int_equal(fuzzer_add_candidate(f, p), -ECANCELED);
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(fuzzer_step(f, &r, fake_exec, &fk), 0);
+	fuzzer_counts(f, &c);
+	assert_int_equal(c.corpus, 0);
+	assert_int_equal(c.queued, 0);
+	assert_int_equal(h.inputs, 0);
+	assert_true(c.execs >= 200);
+	fuzzer_free(f);
+	syz_target_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +333,7 @@ int main(void)
 		cmocka_unit_test(test_corpus_signal_not_flaky),
 		cmocka_unit_test(test_candidates),
 		cmocka_unit_test(test_exec_error),
+		cmocka_unit_test(test_no_feedback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
