@@ -11,10 +11,11 @@ bash scripts/deps.sh || exit 1
 passed=0
 failed=0
 failures=()
+timings=()
 
 # step NAME COMMAND...: run a step, count it from meson's summary if any.
 step() {
-	local name=$1
+	local name=$1 t0=$SECONDS
 	shift
 	echo "==== $name"
 	local log
@@ -38,6 +39,8 @@ step() {
 		failed=$((failed + 1))
 	fi
 	[ "$rc" -eq 0 ] || failures+=("$name")
+	timings+=("$(printf '%6ds  %s%s' $((SECONDS - t0)) "$name" \
+		"$([ "$rc" -eq 0 ] || echo ' (failed)')")")
 	rm -f "$log"
 	return "$rc"
 }
@@ -61,6 +64,9 @@ if ./build/src/cli/drmfuzz kernel path >/dev/null 2>&1; then
 fi
 
 echo
+echo "time per step:"
+printf '%s\n' "${timings[@]}"
+printf '%6ds  total\n' $SECONDS
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failed steps: ${failures[*]}"
 fi

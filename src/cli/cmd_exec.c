@@ -15,7 +15,7 @@
 #include "config/config.h"
 #include "exec.h"
 #include "ipc/ipc.h"
-#include "kernel/kbuild.h"
+#include "manager/machine.h"
 #include "prog/prog.h"
 #include "syzlang/target.h"
 #include "util/buf.h"
@@ -157,49 +157,26 @@ struct exec_args {
 static int boot(const struct exec_args *a, struct mgr_config *cfg,
 		struct vm **vm, char **tmpdir)
 {
-	struct kbuild_result kb = { 0 };
-	struct vm_opts o = { 0 };
+	struct machine mach;
 	struct wire_hello *hello = calloc(1, sizeof(*hello));
-	char *executor = NULL, *initrd = NULL, *logf = NULL;
-	const char *kernel = a->kernel ? a->kernel : cfg->vm.kernel;
+	char *logf = NULL;
 	char tmpl[] = "/tmp/drmfuzz-exec-XXXXXX";
-	int err = -EINVAL;
+	int err;
 
 	if (!hello)
 		return -ENOMEM;
-	if (vm_accel_parse(a->accel ? a->accel : cfg->vm.accel, &o.accel)) {
-		log_err("accelerator: expected auto, kvm or tcg");
-		goto out;
-	}
-	if (!kernel) {
-		if (kbuild_find_default(&kb)) {
-			log_err("no fuzzing kernel built yet: run 'drmfuzz kernel build' (or pass --kernel BZIMAGE)");
-			goto out;
-		}
-		kernel = kb.bzimage;
-	}
-	executor = vm_find_executor();
-	if (!executor) {
-		log_err("drmfuzz-executor not found next to drmfuzz: rebuild (ninja -C build) or reinstall drmfuzz");
-		goto out;
-	}
-	if (vm_initramfs(executor, &initrd))
+	err = machine_prepare(cfg, a->kernel, a->accel, &mach);
+	if (err)
 		goto out;
 	if (!mkdtemp(tmpl) || !(*tmpdir = strdup(tmpl)) ||
 	    !(logf = path_join(tmpl, "console.log"))) {
 		log_err("cannot create a directory for the console log: %s",
 			strerror(errno));
+		err = -EIO;
 		goto out;
 	}
-	o.kernel = kernel;
-	o.initrd = initrd;
-	o.qemu = cfg->vm.qemu;
-	o.qemu_args = cfg->vm.qemu_args;
-	o.cmdline = cfg->vm.cmdline;
-	o.cpu = cfg->vm.cpu;
-	o.mem = cfg->vm.mem;
-	o.console_log = logf;
-	err = vm_boot(&vm_qemu_ops, &o, 0, vm, hello);
+	mach.opts.console_log = logf;
+	err = vm_boot(&vm_qemu_ops, &mach.opts, 0, vm, hello);
 	if (!err)
 		log_info("VM up (%s, %.1f s), console log %s",
 			 vm_accel_name(vm_accel_used(*vm)),
@@ -211,10 +188,8 @@ static int boot(const struct exec_args *a, struct mgr_config *cfg,
 	}
 out:
 	free(hello);
-	free(executor);
-	free(initrd);
 	free(logf);
-	kbuild_result_free(&kb);
+	machine_free(&mach);
 	return err;
 }
 

@@ -7,7 +7,7 @@
 
 #include "cmd.h"
 #include "config/config.h"
-#include "kernel/kbuild.h"
+#include "manager/machine.h"
 #include "util/fileio.h"
 #include "util/log.h"
 #include "vm/vm.h"
@@ -102,9 +102,8 @@ static int vm_check(int argc, char **argv)
 	const char *cfg_path = NULL, *kernel = NULL, *accel = NULL;
 	const char *log_path = NULL;
 	struct mgr_config *cfg = NULL;
-	struct kbuild_result kb = { 0 };
-	char *executor = NULL, *initrd = NULL, *tmpdir = NULL, *logf = NULL;
-	struct vm_opts o = { 0 };
+	struct machine mach = { 0 };
+	char *tmpdir = NULL, *logf = NULL;
 	struct wire_hello *hello = NULL;
 	struct vm *vm = NULL;
 	double rtt = 0;
@@ -155,27 +154,7 @@ static int vm_check(int argc, char **argv)
 	} else if (!(cfg = config_default())) {
 		return 2;
 	}
-	if (!accel)
-		accel = cfg->vm.accel;
-	if (vm_accel_parse(accel, &o.accel)) {
-		log_err("accelerator '%s': expected auto, kvm or tcg", accel);
-		goto out;
-	}
-	if (!kernel)
-		kernel = cfg->vm.kernel;
-	if (!kernel) {
-		if (kbuild_find_default(&kb)) {
-			log_err("no fuzzing kernel built yet: run 'drmfuzz kernel build' (or pass --kernel BZIMAGE)");
-			goto out;
-		}
-		kernel = kb.bzimage;
-	}
-	executor = vm_find_executor();
-	if (!executor) {
-		log_err("drmfuzz-executor not found next to drmfuzz: rebuild (ninja -C build) or reinstall drmfuzz");
-		goto out;
-	}
-	if (vm_initramfs(executor, &initrd))
+	if (machine_prepare(cfg, kernel, accel, &mach))
 		goto out;
 	if (!log_path) {
 		char tmpl[] = "/tmp/drmfuzz-vm-XXXXXX";
@@ -188,29 +167,22 @@ static int vm_check(int argc, char **argv)
 		}
 		log_path = logf;
 	}
-	o.kernel = kernel;
-	o.initrd = initrd;
-	o.qemu = cfg->vm.qemu;
-	o.qemu_args = cfg->vm.qemu_args;
-	o.cmdline = cfg->vm.cmdline;
-	o.cpu = cfg->vm.cpu;
-	o.mem = cfg->vm.mem;
-	o.console_log = log_path;
+	mach.opts.console_log = log_path;
 	hello = calloc(1, sizeof(*hello));
 	if (!hello ||
-	    vm_boot(&vm_qemu_ops, &o, (int)timeout * 1000, &vm, hello))
+	    vm_boot(&vm_qemu_ops, &mach.opts, (int)timeout * 1000, &vm, hello))
 		goto out;
 	rc = print_hello(
 		vm, hello, rtt,
-		!vm_ping(vm, 10000 * (o.accel == VM_ACCEL_TCG ? 10 : 1), &rtt));
+		!vm_ping(vm,
+			 10000 * (vm_accel_used(vm) == VM_ACCEL_TCG ? 10 : 1),
+			 &rtt));
 out:
 	vm_free(vm);
 	free(hello);
-	free(executor);
-	free(initrd);
 	free(tmpdir);
 	free(logf);
-	kbuild_result_free(&kb);
+	machine_free(&mach);
 	config_free(cfg);
 	return rc;
 }

@@ -16,7 +16,7 @@
 #include "config/config.h"
 #include "crashdb/crashdb.h"
 #include "fuzzer/fuzzer.h"
-#include "kernel/kbuild.h"
+#include "machine.h"
 #include "manager/exec_client.h"
 #include "manager/stats.h"
 #include "prog/prog.h"
@@ -54,7 +54,8 @@ struct manager {
 	struct stats stats;
 	struct web_server *web;
 	pthread_mutex_t lock; /* db, crashes, symbolizer */
-	char *kernel, *vmlinux, *initrd, *workdir;
+	struct machine mach;
+	char *workdir;
 	struct exec_opts eopts;
 	atomic_bool fatal;
 	char release[WIRE_RELEASE_MAX];
@@ -202,21 +203,11 @@ static int inst_exec(void *ctx, const struct prog *p, unsigned flags,
 static int inst_boot(struct instance *in)
 {
 	struct manager *m = in->m;
-	const struct mgr_config *c = m->cfg;
-	struct vm_opts vo = {
-		.kernel = m->kernel,
-		.initrd = m->initrd,
-		.qemu = c->vm.qemu,
-		.qemu_args = c->vm.qemu_args,
-		.cmdline = c->vm.cmdline,
-		.cpu = c->vm.cpu,
-		.mem = c->vm.mem,
-	};
+	struct vm_opts vo = m->mach.opts;
 	struct wire_hello hello;
 	struct buf log = { 0 };
 	int err;
 
-	vm_accel_parse(c->vm.accel, &vo.accel);
 	buf_printf(&log, "%s/vm-%d", m->workdir, in->index);
 	dir_create(log.data, 0755);
 	buf_puts(&log, "/console.log");
@@ -414,37 +405,7 @@ static int load_corpus(struct manager *m)
 
 static int resolve_kernel(struct manager *m)
 {
-	const struct mgr_config *c = m->cfg;
-	struct kbuild_result kr;
-	char *executor;
-	int err;
-
-	if (c->vm.kernel) {
-		m->kernel = strdup(c->vm.kernel);
-		if (c->kernel_obj)
-			m->vmlinux = path_join(c->kernel_obj, "vmlinux");
-	} else if (kbuild_find_default(&kr) == 0) {
-		m->kernel = strdup(kr.bzimage);
-		m->vmlinux = c->kernel_obj ?
-				     path_join(c->kernel_obj, "vmlinux") :
-				     strdup(kr.vmlinux);
-		kbuild_result_free(&kr);
-	} else {
-		log_err("no kernel: set vm.kernel in the config, or run 'drmfuzz kernel build'");
-		return -ENOENT;
-	}
-	if (!path_exists(m->kernel)) {
-		log_err("kernel %s does not exist", m->kernel);
-		return -ENOENT;
-	}
-	executor = vm_find_executor();
-	if (!executor) {
-		log_err("drmfuzz-executor not found next to drmfuzz; rebuild with ninja");
-		return -ENOENT;
-	}
-	err = vm_initramfs(executor, &m->initrd);
-	free(executor);
-	return err;
+	return machine_prepare(m->cfg, NULL, NULL, &m->mach);
 }
 
 /* ---- status ---- */
@@ -555,8 +516,10 @@ int manager_run(const struct manager_opts *o)
 	    crashdb_load_known(m.crashes, o->cfg->known_bugs) < 0)
 		log_warn("%s: cannot read the known-bugs file",
 			 o->cfg->known_bugs);
-	if (m.vmlinux && symbolizer_new(m.vmlinux, o->cfg->kernel_src, &m.sym))
-		log_warn("%s: cannot symbolize reports with it", m.vmlinux);
+	if (m.mach.vmlinux &&
+	    symbolizer_new(m.mach.vmlinux, o->cfg->kernel_src, &m.sym))
+		log_warn("%s: cannot symbolize reports with it",
+			 m.mach.vmlinux);
 	stats_init(&m.stats, corpus_db_get_stat(m.db, "uptime_s", 0),
 		   corpus_db_get_stat(m.db, "execs", 0));
 	if (o->cfg->http && o->cfg->http[0] &&
@@ -617,9 +580,7 @@ out:
 	corpus_db_close(m.db);
 	syz_selection_free(m.sel);
 	syz_target_free(m.target);
-	free(m.kernel);
-	free(m.vmlinux);
-	free(m.initrd);
+	machine_free(&m.mach);
 	free(m.workdir);
 	pthread_mutex_destroy(&m.lock);
 	return err;

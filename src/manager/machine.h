@@ -1,0 +1,31 @@
+/*
+ * What every command that boots a fuzzing VM needs from a manager config:
+ * the kernel (an explicit path, the config's vm.kernel, or the cached
+ * default build), its vmlinux for symbolization, the initramfs around this
+ * drmfuzz's executor, and QEMU options. One place, so that `drmfuzz vm
+ * check`, `drmfuzz exec` and `drmfuzz run` boot the same machine.
+ */
+#ifndef DRMFUZZ_MANAGER_MACHINE_H
+#define DRMFUZZ_MANAGER_MACHINE_H
+
+#include "config/config.h"
+#include "vm/vm.h"
+
+struct machine {
+	char *kernel; /* bzImage */
+	char *vmlinux; /* NULL when unknown (vm.kernel without kernel_obj) */
+	char *initrd;
+	struct vm_opts opts; /* points into this struct and the config */
+};
+
+/*
+ * Fill @m from @cfg. @kernel and @accel override the config's vm.kernel
+ * and vm.accel (NULL: use the config). opts.console_log is left for the
+ * caller. Returns 0, or -errno after logging one error saying what to do.
+ * @cfg must outlive @m. Free with machine_free (also after a failure).
+ */
+int machine_prepare(const struct mgr_config *cfg, const char *kernel,
+		    const char *accel, struct machine *m);
+void machine_free(struct machine *m);
+
+#endif
