@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -3233,76 +3234,72 @@ void syz_target_free(struct syz_target *t)
 	free(p);
 }
 
-const struct syz_call *syz_target_call(const struct syz_target *t,
-				       const char *name)
+/*
+ * Index of @name in an array sorted by name, or -1. The array holds
+ * @n elements of @size bytes: structs, or pointers to structs when @ptrs;
+ * a struct's name is the string pointer at offset @off.
+ */
+static long sorted_find(const void *base, size_t n, size_t size, bool ptrs,
+			size_t off, const char *name)
 {
-	size_t lo = 0, hi = t->n_calls;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
-		size_t m = (lo + hi) / 2;
-		int d = strcmp(t->calls[m]->name, name);
+		size_t m = lo + (hi - lo) / 2;
+		const char *e = (const char *)base + m * size;
+		int d;
+
+		if (ptrs)
+			e = *(const char *const *)e;
+		d = strcmp(*(const char *const *)(e + off), name);
 		if (!d)
-			return t->calls[m];
+			return (long)m;
 		if (d < 0)
 			lo = m + 1;
 		else
 			hi = m;
 	}
-	return NULL;
+	return -1;
+}
+
+/* Look up @key in an array of pointers to @type sorted by ->name. */
+#define FIND_PTR(arr, n, type, key)                                         \
+	sorted_find((arr), (n), sizeof(*(arr)), true, offsetof(type, name), \
+		    (key))
+
+const struct syz_call *syz_target_call(const struct syz_target *t,
+				       const char *name)
+{
+	long i = FIND_PTR(t->calls, t->n_calls, struct syz_call, name);
+
+	return i < 0 ? NULL : t->calls[i];
 }
 
 const struct syz_resource *syz_target_resource(const struct syz_target *t,
 					       const char *name)
 {
-	size_t lo = 0, hi = t->n_resources;
+	long i = FIND_PTR(t->resources, t->n_resources, struct syz_resource,
+			  name);
 
-	while (lo < hi) {
-		size_t m = (lo + hi) / 2;
-		int d = strcmp(t->resources[m]->name, name);
-		if (!d)
-			return t->resources[m];
-		if (d < 0)
-			lo = m + 1;
-		else
-			hi = m;
-	}
-	return NULL;
+	return i < 0 ? NULL : t->resources[i];
 }
 
 const struct syz_type *syz_target_struct(const struct syz_target *t,
 					 const char *name)
 {
-	size_t lo = 0, hi = t->n_structs;
+	long i = FIND_PTR(t->structs, t->n_structs, struct syz_type, name);
 
-	while (lo < hi) {
-		size_t m = (lo + hi) / 2;
-		int d = strcmp(t->structs[m]->name, name);
-		if (!d)
-			return t->structs[m];
-		if (d < 0)
-			lo = m + 1;
-		else
-			hi = m;
-	}
-	return NULL;
+	return i < 0 ? NULL : t->structs[i];
 }
 
 int syz_target_const(const struct syz_target *t, const char *name,
 		     uint64_t *value)
 {
-	size_t lo = 0, hi = t->n_consts;
+	long i = sorted_find(t->consts, t->n_consts, sizeof(*t->consts), false,
+			     offsetof(struct syz_const, name), name);
 
-	while (lo < hi) {
-		size_t m = (lo + hi) / 2;
-		int d = strcmp(t->consts[m].name, name);
-		if (!d) {
-			*value = t->consts[m].value;
-			return 0;
-		}
-		if (d < 0)
-			lo = m + 1;
-		else
-			hi = m;
-	}
-	return -ENOENT;
+	if (i < 0)
+		return -ENOENT;
+	*value = t->consts[i].value;
+	return 0;
 }

@@ -272,13 +272,17 @@ static void skip_line(struct parser *p)
 		next(p);
 }
 
-#define PUSH(arr, n, item, cap)                                              \
+/*
+ * Append @item to the arena-allocated array @arr (@n used of @cap),
+ * doubling it when full; on ENOMEM the enclosing function returns @fail.
+ */
+#define PUSH_OR(arr, n, item, cap, fail)                                     \
 	do {                                                                 \
 		if ((n) == (cap)) {                                          \
 			size_t nc_ = (cap) ? (cap)*2 : 4;                    \
 			void *nv_ = arena_alloc(p->a, nc_ * sizeof(*(arr))); \
 			if (!nv_)                                            \
-				return NULL;                                 \
+				return (fail);                               \
 			if (n)                                               \
 				memcpy(nv_, (arr), (n) * sizeof(*(arr)));    \
 			(arr) = nv_;                                         \
@@ -286,23 +290,10 @@ static void skip_line(struct parser *p)
 		}                                                            \
 		(arr)[(n)++] = (item);                                       \
 	} while (0)
+#define PUSH(arr, n, item, cap) PUSH_OR(arr, n, item, cap, NULL)
+#define PUSHB(arr, n, item, cap) PUSH_OR(arr, n, item, cap, false)
 
 static struct ast_expr *parse_expr(struct parser *p);
-
-#define PUSHB(arr, n, item, cap)                                             \
-	do {                                                                 \
-		if ((n) == (cap)) {                                          \
-			size_t nc_ = (cap) ? (cap)*2 : 4;                    \
-			void *nv_ = arena_alloc(p->a, nc_ * sizeof(*(arr))); \
-			if (!nv_)                                            \
-				return false;                                \
-			if (n)                                               \
-				memcpy(nv_, (arr), (n) * sizeof(*(arr)));    \
-			(arr) = nv_;                                         \
-			(cap) = nc_;                                         \
-		}                                                            \
-		(arr)[(n)++] = (item);                                       \
-	} while (0)
 
 static struct ast_type *parse_primary(struct parser *p, bool allow_args);
 
