@@ -165,11 +165,26 @@ static int node_cmp(const void *a, const void *b)
 }
 
 /*
- * /dev/dri/by-driver/<driver>-<card|render> -> ../<node>: stable names for
+ * In drmfuzz's own guest (features_make_links): device nodes as a
+ * desktop's udev leaves them (docs/sandbox.md): render nodes 0666, card
+ * nodes and udmabuf 0660 group video (44); and
+ * /dev/dri/by-driver/<driver>-<card|render> -> ../<node>, stable names for
  * the descriptions (minors depend on probe order). The driver name is the
- * one DRM_IOCTL_VERSION gives; an existing link (from /init) is kept.
+ * one DRM_IOCTL_VERSION gives; an existing link is kept.
  */
 int features_make_links;
+
+#define GID_VIDEO 44
+
+static void node_perms(const char *path, int render)
+{
+	if (render) {
+		chmod(path, 0666);
+		return;
+	}
+	if (chown(path, (uid_t)-1, GID_VIDEO) == 0)
+		chmod(path, 0660);
+}
 
 static void by_driver_link(const char *driver, const char *node)
 {
@@ -208,6 +223,8 @@ static void drm_nodes(struct wire_hello *h)
 			     e->d_name) >= (int)sizeof(n->path))
 			continue;
 		h->n_nodes++;
+		if (features_make_links)
+			node_perms(n->path, e->d_name[0] == 'r');
 		fd = open(n->path, O_RDWR | O_CLOEXEC);
 		if (fd < 0) {
 			n->err = errno;
@@ -227,6 +244,8 @@ static void drm_nodes(struct wire_hello *h)
 			by_driver_link(n->driver, e->d_name);
 	}
 	closedir(d);
+	if (features_make_links && access("/dev/udmabuf", F_OK) == 0)
+		node_perms("/dev/udmabuf", 0);
 	qsort(h->nodes, h->n_nodes, sizeof(h->nodes[0]), node_cmp);
 }
 

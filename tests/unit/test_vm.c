@@ -239,8 +239,9 @@ static void test_init_script(void **state)
 	assert_int_equal(strncmp(vm_init_script, "#!/bin/busybox sh\n", 18), 0);
 	assert_non_null(strstr(vm_init_script, "mount -t debugfs"));
 	assert_non_null(strstr(vm_init_script, "mount -t devtmpfs"));
-	assert_non_null(strstr(vm_init_script, "chmod 0666 \"$n\""));
-	assert_non_null(strstr(vm_init_script, "chgrp 44"));
+	/* Node modes and names are the executor's (one process per node
+	 * here costs seconds under TCG): exec_drm and exec_seeds check them. */
+	assert_null(strstr(vm_init_script, "chmod"));
 	assert_non_null(strstr(vm_init_script,
 			       "/bin/drmfuzz-executor --port drmfuzz\n"));
 	/* The marker vm.c watches for when the executor ends. */
