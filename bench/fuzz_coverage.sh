@@ -1,45 +1,67 @@
 #!/usr/bin/env bash
 # Coverage over time with and without coverage feedback, same length, same
-# machine, back to back: `drmfuzz run` on the default config, then
-# `drmfuzz run --no-feedback` (pure generation). Writes CSVs and a PNG plot
-# and prints the coverage ratio at the end.
-# Usage: bash bench/fuzz_coverage.sh [SECONDS] [OUTDIR]
+# machine, side by side (so both see the same load): `drmfuzz run` on the
+# default config, and `drmfuzz run --no-feedback` (pure generation, nothing
+# kept). Writes one CSV per mode (uptime_s, execs, exec_per_s, corpus,
+# signal, coverage, crashes every 10 s), a PNG plot of coverage and corpus
+# over time, and prints the coverage ratio at the end.
+# Usage: bash bench/fuzz_coverage.sh [SECONDS] [OUTDIR] [--sequential]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs=${1:-600}
+secs=${1:-1800}
 out=${2:-bench/results}
+mode_run=${3:-}
 drmfuzz=./build/src/cli/drmfuzz
 mkdir -p "$out"
-for mode in feedback nofeedback; do
+dirs=()
+trap 'rm -rf "${dirs[@]}"' EXIT
+
+one() { # one MODE
+	local mode=$1 wd flags=()
 	wd=$(mktemp -d /tmp/drmfuzz-bench-XXXXXX)
-	cfg=$wd/cfg.json
-	printf '{"workdir": "%s", "http": "127.0.0.1:0", "vm": {"count": 1}}\n' "$wd/workdir" >"$cfg"
+	dirs+=("$wd")
+	printf '{"workdir": "%s", "http": "127.0.0.1:0", "vm": {"count": 1}}\n' \
+		"$wd/workdir" >"$wd/cfg.json"
 	rm -f "$out/$mode.csv"
-	flags=()
-	[ $mode = nofeedback ] && flags=(--no-feedback)
-	echo "== $mode: $secs s"
-	"$drmfuzz" run -c "$cfg" --duration "$secs" --status-every 10 \
-		--stats-csv "$out/$mode.csv" "${flags[@]}" 2>&1 | tail -n 3
-	rm -rf "$wd"
-done
+	[ "$mode" = nofeedback ] && flags=(--no-feedback)
+	"$drmfuzz" run -c "$wd/cfg.json" --duration "$secs" --status-every 10 \
+		--stats-csv "$out/$mode.csv" "${flags[@]}" >"$out/$mode.log" 2>&1
+}
+
+echo "== feedback and no feedback, $secs s each ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
+if [ "$mode_run" = --sequential ]; then
+	one feedback
+	one nofeedback
+else
+	one feedback &
+	a=$!
+	one nofeedback &
+	b=$!
+	wait $a
+	wait $b
+fi
 last() { tail -n 1 "$1" | cut -d, -f"$2"; }
-cf=$(last "$out/feedback.csv" 6)
-cn=$(last "$out/nofeedback.csv" 6)
-ef=$(last "$out/feedback.csv" 2)
-en=$(last "$out/nofeedback.csv" 2)
-echo "coverage after ${secs}s: feedback $cf PCs ($ef execs), no feedback $cn PCs ($en execs)"
-awk -v a="$cf" -v b="$cn" 'BEGIN { if (b > 0) printf "coverage ratio feedback/no-feedback: %.2f\n", a / b }'
+for m in feedback nofeedback; do
+	echo "$m: coverage $(last "$out/$m.csv" 6) PCs, signal $(last "$out/$m.csv" 5), corpus $(last "$out/$m.csv" 4), $(last "$out/$m.csv" 2) execs"
+done
+awk -v a="$(last "$out/feedback.csv" 6)" -v b="$(last "$out/nofeedback.csv" 6)" \
+	'BEGIN { if (b > 0) printf "coverage ratio feedback/no-feedback: %.2f\n", a / b }'
 if command -v gnuplot >/dev/null; then
 	gnuplot <<GP
 set datafile separator ","
-set terminal png size 900,500
+set terminal png size 1000,800
 set output "$out/coverage.png"
-set title "drmfuzz: coverage over time (default config, TCG)"
+set multiplot layout 2,1 title "drmfuzz, default config, one VM each, side by side ($secs s)"
 set xlabel "seconds"
 set ylabel "distinct kernel PCs"
 set key left top
-plot "$out/feedback.csv" using 1:6 every ::1 with lines title "coverage feedback", \
-     "$out/nofeedback.csv" using 1:6 every ::1 with lines title "no feedback (generation only)"
+plot "$out/feedback.csv" using 1:6 every ::1 with lines lw 2 title "coverage feedback", \
+     "$out/nofeedback.csv" using 1:6 every ::1 with lines lw 2 title "no feedback (generation only)"
+set ylabel "corpus programs / signal"
+plot "$out/feedback.csv" using 1:4 every ::1 with lines lw 2 title "corpus (feedback)", \
+     "$out/feedback.csv" using 1:5 every ::1 with lines title "signal (feedback)", \
+     "$out/nofeedback.csv" using 1:5 every ::1 with lines title "signal seen (no feedback)"
+unset multiplot
 GP
 	echo "plot: $out/coverage.png"
 fi

@@ -451,10 +451,22 @@ int vm_boot(const struct vm_ops *ops, const struct vm_opts *o, int timeout_ms,
 		vm_free(vm);
 		if (err != -ETIME)
 			return err;
-		if (attempt < VM_BOOT_ATTEMPTS)
-			log_warn(
-				"VM boot hung early (attempt %d of %d); booting again",
-				attempt, VM_BOOT_ATTEMPTS);
+		if (attempt < VM_BOOT_ATTEMPTS) {
+			struct buf kept = { 0 };
+
+			/* Keep the hung boot's console for a look later. */
+			if (buf_printf(&kept, "%s.hung-%d", o->console_log,
+				       attempt) == 0 &&
+			    rename(o->console_log, kept.data) == 0)
+				log_warn(
+					"VM boot hung early (attempt %d of %d, console kept in %s); booting again",
+					attempt, VM_BOOT_ATTEMPTS, kept.data);
+			else
+				log_warn(
+					"VM boot hung early (attempt %d of %d); booting again",
+					attempt, VM_BOOT_ATTEMPTS);
+			buf_free(&kept);
+		}
 	}
 	return err;
 }

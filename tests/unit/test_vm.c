@@ -135,6 +135,47 @@ static void test_boot_hang(void **state)
 	vm_free(vm);
 }
 
+/* A hung boot is booted again, its console kept beside the new one. */
+static void test_boot_retry(void **state)
+{
+	char *log = tmp("retry.log"), *hung = NULL, *flag = tmp("retry.flag");
+	struct buf script = { 0 };
+	char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+	struct vm_opts o = { .boot_silence_s = 1.0 };
+	struct wire_hello *h = calloc(1, sizeof(*h));
+	struct vm *vm = NULL;
+	char *text = NULL;
+	size_t len;
+
+	(void)state;
+	unlink(flag);
+	buf_reset(&errors);
+	/* First boot: hangs after the RCU line; second: the executor. */
+	assert_int_equal(
+		buf_printf(&script,
+			   "if [ ! -e '%s' ]; then touch '%s'; "
+			   "echo 'Running RCU-tasks wait API self tests' >&2; "
+			   "sleep 30; fi; exec '%s' --stdio",
+			   flag, flag, executor),
+		0);
+	argv[2] = script.data;
+	o.argv = argv;
+	o.console_log = log;
+	assert_int_equal(vm_boot(&vm_fake_ops, &o, 20000, &vm, h), 0);
+	assert_non_null(vm);
+	assert_non_null(strstr(errors.data, "attempt 1 of"));
+	assert_int_equal(asprintf(&hung, "%s.hung-1", log) > 0, 1);
+	assert_int_equal(file_read_all(hung, 1 << 20, &text, &len), 0);
+	assert_non_null(strstr(text, "RCU-tasks"));
+	vm_free(vm);
+	free(text);
+	free(hung);
+	free(h);
+	free(log);
+	free(flag);
+	buf_free(&script);
+}
+
 static void test_fake_failures(void **state)
 {
 	(void)state;
@@ -403,6 +444,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_fake_executor),
 		cmocka_unit_test(test_fake_failures),
 		cmocka_unit_test(test_boot_hang),
+		cmocka_unit_test(test_boot_retry),
 		cmocka_unit_test(test_cpio),
 		cmocka_unit_test(test_initramfs),
 		cmocka_unit_test(test_init_script),
