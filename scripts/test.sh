@@ -53,7 +53,7 @@ step "unit tests (ASan+UBSan)" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 
 step "format" bash scripts/check-format.sh
 
 if [ -f fuzz/meson.build ]; then
-	step "fuzzers (bounded)" bash scripts/fuzz-parsers.sh 20
+	step "fuzzers (bounded)" bash scripts/fuzz-parsers.sh 10
 fi
 
 step "kernel" ./build/src/cli/drmfuzz kernel build
