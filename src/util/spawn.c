@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,7 +35,7 @@ int spawn_start(char *const argv[], const struct spawn_opts *opts, pid_t *pid)
 {
 	int errpipe[2], devnull, err = 0;
 	ssize_t n;
-	pid_t p;
+	pid_t p, parent;
 
 	if (pipe2(errpipe, O_CLOEXEC))
 		return -errno;
@@ -43,6 +44,7 @@ int spawn_start(char *const argv[], const struct spawn_opts *opts, pid_t *pid)
 		err = -errno;
 		goto out_pipe;
 	}
+	parent = getpid();
 	p = fork();
 	if (p < 0) {
 		err = -errno;
@@ -57,6 +59,11 @@ int spawn_start(char *const argv[], const struct spawn_opts *opts, pid_t *pid)
 
 		if (opts->new_pgrp)
 			setpgid(0, 0);
+		/* The parent may have died before the prctl: then go too. */
+		if (opts->die_with_parent &&
+		    (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) ||
+		     getppid() != parent))
+			_exit(127);
 		if ((in != 0 && dup2(in, 0) < 0) ||
 		    (out != 1 && dup2(out, 1) < 0) ||
 		    (errfd != 2 && dup2(errfd, 2) < 0))

@@ -11,13 +11,18 @@ struct spawn_opts {
 	int stdout_fd; /* -1: /dev/null, -2: inherit */
 	int stderr_fd; /* -1: /dev/null, -2: inherit, -3: same as stdout */
 	int new_pgrp; /* put the child in its own process group */
+	/*
+	 * SIGKILL the child when the thread that started it ends: a VM must
+	 * not outlive a drmfuzz killed with SIGKILL (PR_SET_PDEATHSIG).
+	 */
+	int die_with_parent;
 	char *const *env; /* NULL: inherit */
 };
 
 #define SPAWN_OPTS_DEFAULT                                                     \
 	{                                                                      \
 		.cwd = NULL, .stdin_fd = -1, .stdout_fd = -2, .stderr_fd = -2, \
-		.new_pgrp = 0, .env = NULL                                     \
+		.new_pgrp = 0, .die_with_parent = 0, .env = NULL               \
 	}
 
 /*

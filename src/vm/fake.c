@@ -33,6 +33,7 @@ static int fake_start(struct vm *vm, const struct vm_opts *o)
 	so.stdout_fd = sp[1];
 	so.stderr_fd = con[1];
 	so.new_pgrp = 1;
+	so.die_with_parent = 1;
 	err = spawn_start(o->argv, &so, &vm->pid);
 	close(sp[1]);
 	close(con[1]);

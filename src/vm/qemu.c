@@ -222,6 +222,7 @@ bool vm_kvm_probe(const struct vm_opts *o, char *why, size_t cap)
 	so.stdout_fd = pipefd[1];
 	so.stderr_fd = -3;
 	so.new_pgrp = 1;
+	so.die_with_parent = 1;
 	err = spawn_start(argv, &so, &pid);
 	close(pipefd[1]);
 	vm_argv_free(argv);
@@ -356,6 +357,7 @@ static int qemu_start(struct vm *vm, const struct vm_opts *o)
 	so.stdout_fd = pipefd[1];
 	so.stderr_fd = -3; /* QEMU's own errors belong in the console log */
 	so.new_pgrp = 1;
+	so.die_with_parent = 1;
 	err = spawn_start(argv, &so, &vm->pid);
 	close(pipefd[1]);
 	if (err) {

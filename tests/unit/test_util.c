@@ -5,7 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -97,6 +100,57 @@ static void test_hash(void **state)
 	assert_int_not_equal(hash_xxh64("a", 1, 0), hash_xxh64("b", 1, 0));
 }
 
+/* The state letter of /proc/PID/stat ('R', 'S', 'Z'...), 'X' when gone. */
+static char proc_state(pid_t pid)
+{
+	char path[64], *text = NULL, c = 'X';
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (file_read_all(path, 4096, &text, &len) == 0 &&
+	    sscanf(text, "%*d %*s %c", &c) != 1)
+		c = 'X';
+	free(text);
+	return c;
+}
+
+/* A child started with die_with_parent goes when its parent is killed. */
+static void test_spawn_orphan(void **state)
+{
+	char *argv[] = { "sleep", "30", NULL };
+	int fds[2], st;
+	pid_t mid, child = 0;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	mid = fork();
+	assert_true(mid >= 0);
+	if (mid == 0) {
+		struct spawn_opts so = SPAWN_OPTS_DEFAULT;
+		pid_t p = 0;
+
+		so.new_pgrp = 1;
+		so.die_with_parent = 1;
+		if (spawn_start(argv, &so, &p))
+			_exit(1);
+		if (write(fds[1], &p, sizeof(p)) != sizeof(p))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], &child, sizeof(child)), sizeof(child));
+	close(fds[0]);
+	assert_true(child > 0);
+	assert_int_equal(kill(child, 0), 0);
+	kill(mid, SIGKILL);
+	assert_int_equal(waitpid(mid, &st, 0), mid);
+	/* Reparented (to init or a subreaper) and killed: gone or a zombie. */
+	for (int i = 0; i < 500 && !strchr("XZ", proc_state(child)); i++)
+		usleep(10000);
+	assert_non_null(strchr("XZ", proc_state(child)));
+}
+
 static void test_spawn(void **state)
 {
 	char *argv[] = { "sh", "-c", "echo out; echo err >&2; exit 3", NULL };
@@ -134,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_file_atomic),
 		cmocka_unit_test(test_hash),
 		cmocka_unit_test(test_spawn),
+		cmocka_unit_test(test_spawn_orphan),
 		cmocka_unit_test(test_which),
 	};
 
