@@ -606,29 +606,20 @@ static bool data_literal(struct parser *p, struct buf *b, bool *compressed)
 	return true;
 }
 
-static struct prog_arg *parse_data(struct parser *p, const struct syz_type *t,
-				   enum syz_dir dir)
+/* A data arg of type @t from the bytes in @b (a literal, or a byte array
+ * read in non-strict mode) written at @l:@c; @size: the "/N" size. */
+static struct prog_arg *make_data(struct parser *p, const struct syz_type *t,
+				  enum syz_dir dir, const struct buf *b,
+				  bool compressed, bool has_size, uint64_t size,
+				  int l, int c)
 {
-	struct buf b = { 0 };
-	uint64_t size = 0;
-	bool has_size = false, compressed;
-	int l = p->line, c = col(p);
-	struct prog_arg *a;
-	if (t->kind != SYZ_T_BUFFER && t->kind != SYZ_T_VOID)
-		return mismatch(p, t, dir);
-	if (!data_literal(p, &b, &compressed))
-		goto fail;
-	if (peek(p) == '/') {
-		p->pos++;
-		if (!number(p, &size))
-			goto fail;
-		has_size = true;
+	struct prog_arg *a = prog_arg_new(PROG_ARG_DATA, t, dir);
+	if (!a) {
+		p->oom = true;
+		return NULL;
 	}
-	a = prog_arg_new(PROG_ARG_DATA, t, dir);
-	if (!a)
-		goto fail;
 	a->d.compressed = compressed;
-	a->d.len = compressed ? b.len : (has_size ? size : b.len);
+	a->d.len = compressed ? b->len : (has_size ? size : b->len);
 	if (!t->varlen && t->kind != SYZ_T_VOID && !compressed) {
 		if (a->d.len > t->size)
 			pfix(p, l, c, "%llu bytes for %s of %llu bytes",
@@ -648,17 +639,90 @@ static struct prog_arg *parse_data(struct parser *p, const struct syz_type *t,
 		if (!a->d.data) {
 			free(a);
 			p->oom = true;
-			goto fail;
+			return NULL;
 		}
-		if (b.len)
-			memcpy(a->d.data, b.data,
-			       b.len < a->d.len ? b.len : a->d.len);
+		if (b->len)
+			memcpy(a->d.data, b->data,
+			       b->len < a->d.len ? b->len : a->d.len);
 	}
+	if (p->failed) {
+		prog_arg_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+static struct prog_arg *parse_data(struct parser *p, const struct syz_type *t,
+				   enum syz_dir dir)
+{
+	struct buf b = { 0 };
+	uint64_t size = 0;
+	bool has_size = false, compressed;
+	int l = p->line, c = col(p);
+	struct prog_arg *a = NULL;
+	if (t->kind != SYZ_T_BUFFER && t->kind != SYZ_T_VOID)
+		return mismatch(p, t, dir);
+	if (!data_literal(p, &b, &compressed))
+		goto out;
+	if (peek(p) == '/') {
+		p->pos++;
+		if (!number(p, &size))
+			goto out;
+		has_size = true;
+	}
+	a = make_data(p, t, dir, &b, compressed, has_size, size, l, c);
+out:
 	buf_free(&b);
 	return a;
-fail:
+}
+
+/* Non-strict: "[0x1, 0x2]" for a buffer (syzkaller's blobs, e.g.
+ * array[int8]) is read as the bytes it lists; anything but integers
+ * there makes it a mismatch. */
+static struct prog_arg *parse_bytes_as_data(struct parser *p,
+					    const struct syz_type *t,
+					    enum syz_dir dir)
+{
+	struct buf b = { 0 };
+	size_t start = p->pos;
+	int l = p->line, c = col(p);
+	bool wide = false;
+	struct prog_arg *a = NULL;
+	p->pos++; /* '[' */
+	skip_ws(p);
+	while (peek(p) != ']') {
+		uint64_t v;
+		if (b.len && peek(p) == ',') {
+			p->pos++;
+			skip_ws(p);
+		}
+		if (!is_digit(peek(p)) && peek(p) != '-') {
+			p->pos = start;
+			buf_free(&b);
+			return mismatch(p, t, dir);
+		}
+		if (!number(p, &v))
+			goto out;
+		wide = wide || (v > 0xff && v < (uint64_t)-0x80);
+		if (buf_putc(&b, (char)(uint8_t)v)) {
+			p->oom = true;
+			goto out;
+		}
+		skip_ws(p);
+		if (peek(p) != ',' && peek(p) != ']') {
+			expect(p, ']');
+			goto out;
+		}
+	}
+	p->pos++;
+	pfix(p, l, c,
+	     "byte list [...] for %s read as data%s (syzkaller writes "
+	     "blobs such as array[int8] as \"hex\" or 'string')",
+	     t->name, wide ? ", values truncated to bytes" : "");
+	a = make_data(p, t, dir, &b, false, false, 0, l, c);
+out:
 	buf_free(&b);
-	return NULL;
+	return a;
 }
 
 /* Elements/fields separated by ',' until @close; calls @fn per item. */
@@ -949,6 +1013,9 @@ static struct prog_arg *parse_arg(struct parser *p, const struct syz_type *t,
 		a = parse_data(p, t, dir);
 	else if (c == '{')
 		a = parse_struct(p, t, dir);
+	else if (c == '[' && t->kind == SYZ_T_BUFFER && !p->strict &&
+		 t->buf.kind != SYZ_BUF_COMPRESSED)
+		a = parse_bytes_as_data(p, t, dir);
 	else if (c == '[')
 		a = parse_array(p, t, dir);
 	else if (c == '@')

@@ -1524,9 +1524,11 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 			}
 			is_range = true;
 		}
+		/* syzkaller's rule: an array of plain 1-byte ints (int8,
+		 * int8be, typedefs of them; not ranges) is a blob. */
 		if (elem->kind == SYZ_T_INT && elem->size == 1 &&
 		    !elem->int_.is_range && !elem->i.bitfield_len &&
-		    !strcmp(elem->name, "int8")) {
+		    elem->i.format <= SYZ_FMT_BIG_ENDIAN) {
 			r = new_type(c, SYZ_T_BUFFER, id);
 			if (!r)
 				return NULL;

@@ -269,6 +269,81 @@ static void test_non_strict(void **state)
 	prog_free(p);
 }
 
+/* A diag on @line (at @col unless 0) whose message contains @want. */
+static bool has_diag(const struct prog_diags *d, int line, int col,
+		     const char *want)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		if (d->v[i].line == line && (!col || d->v[i].col == col) &&
+		    strstr(d->v[i].msg, want))
+			return true;
+	}
+	return false;
+}
+
+/* Byte arrays are blobs (syzkaller's form is data); the "[...]" form is
+ * read in non-strict mode only, and reported. */
+static void test_byte_array_blobs(void **state)
+{
+	struct prog_diags d = { 0 };
+	struct prog *p;
+	char *s;
+	(void)state;
+	p = parse("write$t(0x0, 0x0, &(0x7f0000000000)=[0x1, 0x2, 0x1ff], "
+		  "0x0)\n"
+		  "ioctl$T_MULTI(0x0, 0x5678, &(0x7f0000000040)={0x0, 0x0, "
+		  "&(0x7f0000000080), @y=[0x61, 0x62]})\n"
+		  "ioctl$T_MULTI(0x0, 0x5678, &(0x7f0000000040)={0x0, 0x0, "
+		  "&(0x7f0000000080), @y=[0x1, 0x2, 0x3, 0x4, 0x5]})\n"
+		  "write$t(0x0, 0x0, &(0x7f0000000000)=[], 0x0)\n"
+		  "write$t(0x0, 0x0, &(0x7f0000000000)=[{0x1}], 0x0)\n",
+		  false, &d);
+	s = print_ok(p);
+	assert_string_equal(
+		s, "write$t(0x0, 0x0, &(0x7f0000000000)=\"0102ff\", 0x3)\n"
+		   "ioctl$T_MULTI(0x0, 0x5678, &(0x7f0000000040)={0x0, 0x0, "
+		   "&(0x7f0000000080), @y='ab\\x00'})\n"
+		   "ioctl$T_MULTI(0x0, 0x5678, &(0x7f0000000040)={0x0, 0x0, "
+		   "&(0x7f0000000080), @y=\"01020304\"})\n"
+		   "write$t(0x0, 0x0, &(0x7f0000000000), 0x0)\n"
+		   "write$t(0x0, 0x0, &(0x7f0000000000), 0x0)\n");
+	/* each byte array reported where it starts, the lens fixed */
+	assert_false(d.error);
+	assert_true(has_diag(&d, 1, 37, "read as data, values truncated"));
+	assert_true(has_diag(&d, 1, 0, "fixed from 0x0 to 0x3"));
+	assert_true(has_diag(&d, 2, 79, "read as data"));
+	assert_false(has_diag(&d, 2, 0, "truncated"));
+	assert_true(has_diag(&d, 3, 79, "5 bytes for array of 4 bytes"));
+	assert_true(has_diag(&d, 4, 37, "read as data"));
+	assert_true(has_diag(&d, 5, 37, "replaced a value that is not data"));
+	free(s);
+	prog_diags_free(&d);
+	prog_free(p);
+	/* strictly, "[...]" is not data */
+	expect_error("write$t(0x0, 0x0, &(0x7f0000000000)=[0x1], 0x1)\n", 1, 37,
+		     "expected data");
+	/* generated blobs print as data, never as "[...]" */
+	{
+		struct prog_rand r;
+		const struct syz_call *w = syz_target_call(target, "write$t");
+		bool *en = calloc(target->n_calls, sizeof(bool));
+		struct prog_choice *ct;
+		en[w->id] = true;
+		ct = prog_choice_new(target, en);
+		prog_rand_seed(&r, 3);
+		for (int i = 0; i < 50; i++) {
+			assert_int_equal(prog_generate(target, ct, &r, 3, &p),
+					 0);
+			s = print_ok(p);
+			assert_null(strstr(s, "=[0x"));
+			free(s);
+			prog_free(p);
+		}
+		prog_choice_free(ct);
+		free(en);
+	}
+}
+
 /* Each generated/mutated program validates and round-trips. */
 static void check_prog(const struct prog *p)
 {
@@ -651,6 +726,7 @@ int main(void)
 		cmocka_unit_test(test_auto),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_non_strict),
+		cmocka_unit_test(test_byte_array_blobs),
 		cmocka_unit_test(test_generate_mutate),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_enabled_only),
