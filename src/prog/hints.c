@@ -135,6 +135,11 @@ static void emit(struct hint_ctx *h, size_t nth, uint64_t v, size_t off,
 		prog_free(q);
 		return;
 	}
+	if (prog_fix_conds_default(q, q->calls[h->call_idx])) {
+		prog_free(q);
+		h->err = -ENOMEM;
+		return;
+	}
 	prog_assign_sizes(q->calls[h->call_idx]);
 	h->count++;
 	h->stop = h->fn(q, h->ctx);

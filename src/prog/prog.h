@@ -61,6 +61,8 @@ struct prog_arg {
 			bool compressed; /* text "$base64": data is zlib */
 		} d;
 		struct {
+			/* NULL: an absent conditional field (if[...]);
+			 * present exactly when its condition holds */
 			struct prog_arg **inner;
 			size_t n;
 		} g;

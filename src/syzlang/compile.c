@@ -2704,6 +2704,8 @@ static void walk_len(struct walk *w, const struct syz_type *t,
 			walk_len(w, t->st.fields[i].type, frames, nf + 1);
 			check_expr_paths(w, t->st.fields[i].cond, frames,
 					 nf + 1);
+			if (t->st.fields[i].cond)
+				w->call->has_conds = true;
 		}
 		break;
 	}

@@ -40,6 +40,23 @@ static const char desc[] =
 	"\textra\tint64\t(if[value[kind] == 1])\n"
 	"\ttail\tint32\n"
 	"} [packed]\n"
+	"ioctl$T_PKT(fd fd_t, cmd const[0x7777], arg ptr[in, cond_pkt], "
+	"len bytesize[arg, int32])\n"
+	"cond_hdr {\n"
+	"\tkind\tint8\n"
+	"\tflags\tint8\n"
+	"} [packed]\n"
+	"cond_pkt {\n"
+	"\thdr\tcond_hdr\n"
+	"\ta\tint32\t(if[value[hdr:kind] == 1])\n"
+	"\tb\tint16\t(if[value[hdr:flags] & 2 != 0])\n"
+	"\tbody\tcond_u\n"
+	"} [packed]\n"
+	"cond_u [\n"
+	"\tone\tint32\t(if[value[parent:parent:hdr:kind] == 1])\n"
+	"\ttwo\tint64\t(if[value[cond_pkt:hdr:kind] == 2])\n"
+	"\tany\tint8\n"
+	"] [varlen]\n"
 	"oflags = 1, 2, 4, 0x80000\n"
 	"create_arg {\n"
 	"\tsize\tint32\n"
@@ -524,6 +541,203 @@ static void test_hints(void **state)
 	prog_free(p);
 }
 
+/* ---- Conditional fields ---- */
+
+#define PKT "ioctl$T_PKT(0x0, 0x7777, &(0x7f0000000000)="
+
+/* Parse @text (non-strict when !strict) and print it. */
+static char *reprint(const char *text, bool strict, struct prog_diags *d)
+{
+	struct prog *p = parse(text, strict, d);
+	char *s = print_ok(p);
+	char err[256];
+	if (prog_validate(p, PROG_VALIDATE_SIZES, err, sizeof(err)))
+		fail_msg("invalid: %s\n%s", err, s);
+	prog_free(p);
+	return s;
+}
+
+static void test_cond_text(void **state)
+{
+	struct prog_diags d = { 0 };
+	char *s;
+	(void)state;
+	/* consistent programs round-trip; lens count present fields only */
+	check_roundtrip(PKT "{{0x1, 0x2}, @value=0x5, @value=0x6, "
+			    "@one=0x7}, 0xc)\n");
+	check_roundtrip(PKT "{{0x2}, @void, @void, @two=0x7}, 0xa)\n");
+	check_roundtrip(PKT "{{0x0, 0x6}, @void, @value=0x1, @any=0x3}, "
+			    "0x5)\n");
+	/* absent is the default (a trailing @void is omitted); present is
+	 * not (a trailing @value stays) */
+	check_roundtrip(PKT "{{0x0, 0x2}, @void, @value}, 0x5)\n");
+	check_roundtrip("ioctl$T_PKT(0x0, 0x7777, &(0x7f0000000000), 0x3)\n");
+	/* omitted fields follow their conditions silently, also strictly */
+	s = reprint(PKT "{{0x1, 0x2}}, AUTO)\n", true, &d);
+	assert_string_equal(s, PKT "{{0x1, 0x2}, @value, @value}, 0x9)\n");
+	assert_int_equal(d.n, 0);
+	free(s);
+	/* written ones that disagree: errors in strict mode... */
+	expect_error(PKT "{{0x0}, @value=0x5}, 0x0)\n", 1, 52,
+		     "conditional field a of cond_pkt is @value but its "
+		     "condition does not hold");
+	expect_error(PKT "{{0x1}, @void}, 0x0)\n", 1, 52,
+		     "is @void but its condition holds");
+	expect_error(PKT "{{0x0}, @void, @void, @one=0x1}, 0x0)\n", 1, 66,
+		     "union cond_u option one does not satisfy its condition");
+	expect_error(PKT "{{0x1}, 0x5}, 0x0)\n", 1, 52,
+		     "conditional field a written without @value=");
+	/* ...fixed and reported in non-strict mode */
+	s = reprint(PKT "{{0x0, 0x2}, @value=0x5, 0x3, @one=0x1}, 0x0)\n",
+		    false, &d);
+	assert_string_equal(s, PKT "{{0x0, 0x2}, @void, @value=0x3}, 0x5)\n");
+	assert_true(has_diag(&d, 1, 57,
+			     "is @value but its condition does "
+			     "not hold"));
+	assert_true(has_diag(&d, 1, 69, "written without @value="));
+	assert_true(has_diag(&d, 1, 74, "option one does not satisfy"));
+	assert_true(has_diag(&d, 1, 0, "fixed from 0x0 to 0x5"));
+	prog_diags_free(&d);
+	free(s);
+	/* a union whose condition cannot be evaluated stays as written */
+	check_roundtrip("ioctl$T_MULTI(0x0, 0x5678, &(0x7f0000000000)={"
+			"0x0, 0x0, &(0x7f0000000040), @x=0x1})\n");
+}
+
+/* The exec encoding: an absent field takes no space. */
+static void test_cond_encode(void **state)
+{
+	struct prog_diags d = { 0 };
+	struct prog *p;
+	uint8_t *enc;
+	size_t len;
+	char err[256], *dump;
+	(void)state;
+	p = parse(PKT "{{0x0, 0x2}, @void, @value=0x1234, @any=0x9}, 0x5)\n",
+		  true, &d);
+	assert_int_equal(prog_encode(p, &enc, &len), 0);
+	dump = prog_exec_dump(enc, len, err, sizeof(err));
+	assert_non_null(dump);
+	assert_non_null(strstr(dump, "  copyin  data+0x0 = const[1] 0x0\n"
+				     "  copyin  data+0x1 = const[1] 0x2\n"
+				     "  copyin  data+0x2 = const[2] 0x1234\n"
+				     "  copyin  data+0x4 = const[1] 0x9\n"
+				     "call nr 16("));
+	assert_non_null(strstr(dump, "const[8] 0x5)"));
+	free(dump);
+	free(enc);
+	prog_free(p);
+}
+
+/* Breaking a condition by hand is caught by validation. */
+static void test_cond_validate(void **state)
+{
+	struct prog_diags d = { 0 };
+	struct prog *p;
+	char err[256];
+	(void)state;
+	p = parse(PKT "{{0x1, 0x2}, @value=0x5, @value=0x6, @one=0x7}, "
+		      "0xc)\n",
+		  true, &d);
+	assert_int_equal(prog_validate(p, PROG_VALIDATE_SIZES, err, 256), 0);
+	/* hdr.kind = 2: a must go, the union may not be @one */
+	p->calls[0]->args[2]->p.res->g.inner[0]->g.inner[0]->c.val = 2;
+	assert_int_equal(prog_validate(p, 0, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "conditional field a of cond_pkt does "
+				    "not agree with its condition"));
+	prog_free(p);
+}
+
+/* Generation and mutation keep conditions; both states show up. */
+static void test_cond_gen_mutate(void **state)
+{
+	const struct syz_call *m = syz_target_call(target, "ioctl$T_PKT");
+	bool *en = calloc(target->n_calls, sizeof(bool));
+	struct prog_choice *ct;
+	struct prog_rand r;
+	int seen_a = 0, seen_no_a = 0, seen_one = 0, seen_two = 0, seen_any = 0;
+	(void)state;
+	en[m->id] = true;
+	ct = prog_choice_new(target, en);
+	prog_rand_seed(&r, 11);
+	for (int i = 0; i < 300; i++) {
+		struct prog *p;
+		assert_int_equal(prog_generate(target, ct, &r, 3, &p), 0);
+		check_prog(p);
+		for (int k = 0; k < 10; k++) {
+			assert_int_equal(prog_mutate(p, ct, &r, 3, NULL, 0), 0);
+			check_prog(p);
+		}
+		for (size_t c = 0; c < p->n_calls; c++) {
+			struct prog_arg *a = p->calls[c]->args[2];
+			struct prog_arg *pkt = a->p.special ? NULL : a->p.res;
+			if (!pkt)
+				continue;
+			seen_a += pkt->g.inner[1] != NULL;
+			seen_no_a += pkt->g.inner[1] == NULL;
+			seen_one += pkt->g.inner[3]->u.index == 0;
+			seen_two += pkt->g.inner[3]->u.index == 1;
+			seen_any += pkt->g.inner[3]->u.index == 2;
+		}
+		prog_free(p);
+	}
+	assert_true(seen_a > 10 && seen_no_a > 10);
+	assert_true(seen_one > 5 && seen_two > 5 && seen_any > 10);
+	prog_choice_free(ct);
+	free(en);
+}
+
+static bool has_pkt(const struct prog *p, int idx, void *ctx)
+{
+	(void)ctx;
+	(void)idx;
+	return p->n_calls == 1;
+}
+
+struct cond_hints {
+	int n;
+	bool two;
+};
+
+static int on_cond_hint(const struct prog *m, void *ctx)
+{
+	struct cond_hints *h = ctx;
+	char err[256], *s = prog_print(m);
+	if (prog_validate(m, PROG_VALIDATE_SIZES, err, sizeof(err)))
+		fail_msg("invalid hint: %s\n%s", err, s);
+	h->n++;
+	if (!strcmp(s, PKT "{{0x2, 0x2}, @void, @value=0x6, @two}, 0xc)\n"))
+		h->two = true;
+	free(s);
+	return 0;
+}
+
+/* Minimization and hints change values conditions read. */
+static void test_cond_minimize_hints(void **state)
+{
+	struct prog_diags d = { 0 };
+	struct prog *p, *m;
+	struct prog_cmp cmps[] = { { 0x1, 0x2 } };
+	struct cond_hints h = { 0 };
+	char *s;
+	int idx;
+	(void)state;
+	p = parse(PKT "{{0x1, 0x2}, @value=0x5, @value=0x6, @one=0x7}, "
+		      "0xc)\n",
+		  true, &d);
+	assert_int_equal(prog_minimize(p, 0, has_pkt, NULL, &m, &idx), 0);
+	s = print_ok(m);
+	assert_string_equal(s, "ioctl$T_PKT(0xffffffffffffffff, 0x7777, "
+			       "&(0x7f0000000000), 0x3)\n");
+	free(s);
+	prog_free(m);
+	/* kind 1 -> 2: a goes, the union becomes @two (the first option
+	 * that may be) */
+	assert_true(prog_hints(p, 0, cmps, 1, on_cond_hint, &h) >= 1);
+	assert_true(h.two);
+	prog_free(p);
+}
+
 /* Re-encode decoded instructions: must give the same bytes. */
 static void put(uint8_t *b, size_t *n, uint64_t v)
 {
@@ -732,6 +946,11 @@ int main(void)
 		cmocka_unit_test(test_enabled_only),
 		cmocka_unit_test(test_minimize),
 		cmocka_unit_test(test_hints),
+		cmocka_unit_test(test_cond_text),
+		cmocka_unit_test(test_cond_encode),
+		cmocka_unit_test(test_cond_validate),
+		cmocka_unit_test(test_cond_gen_mutate),
+		cmocka_unit_test(test_cond_minimize_hints),
 		cmocka_unit_test(test_encode),
 		cmocka_unit_test(test_decoder_rejects),
 		cmocka_unit_test(test_clone_remove),
