@@ -42,6 +42,14 @@ static const char desc[] =
 	"} [packed]\n"
 	"ioctl$T_PKT(fd fd_t, cmd const[0x7777], arg ptr[in, cond_pkt], "
 	"len bytesize[arg, int32])\n"
+	"ioctl$T_CLEN(fd fd_t, cmd const[0x7778], arg ptr[in, cond_len])\n"
+	"cond_len {\n"
+	"\tkind\tint8\n"
+	"\tn\tbytesize[x, int8]\n"
+	"\to\toffsetof[y, int8]\n"
+	"\tx\tint32\t(if[value[kind] == 1])\n"
+	"\ty\tint8\n"
+	"} [packed]\n"
 	"cond_hdr {\n"
 	"\tkind\tint8\n"
 	"\tflags\tint8\n"
@@ -597,6 +605,23 @@ static void test_cond_text(void **state)
 	assert_true(has_diag(&d, 1, 69, "written without @value="));
 	assert_true(has_diag(&d, 1, 74, "option one does not satisfy"));
 	assert_true(has_diag(&d, 1, 0, "fixed from 0x0 to 0x5"));
+	prog_diags_free(&d);
+	free(s);
+	/* lens of an absent field are 0; offsets skip it */
+	s = reprint("ioctl$T_CLEN(0x0, 0x7778, &(0x7f0000000000)={0x1, AUTO, "
+		    "AUTO, @value=0x5})\n",
+		    true, &d);
+	assert_string_equal(s,
+			    "ioctl$T_CLEN(0x0, 0x7778, "
+			    "&(0x7f0000000000)={0x1, 0x4, 0x7, @value=0x5})\n");
+	free(s);
+	s = reprint("ioctl$T_CLEN(0x0, 0x7778, &(0x7f0000000000)={0x0, 0x4, "
+		    "0x7})\n",
+		    false, &d);
+	assert_string_equal(s, "ioctl$T_CLEN(0x0, 0x7778, "
+			       "&(0x7f0000000000)={0x0, 0x0, 0x3})\n");
+	assert_true(has_diag(&d, 1, 0, "fixed from 0x4 to 0x0"));
+	assert_true(has_diag(&d, 1, 0, "fixed from 0x7 to 0x3"));
 	prog_diags_free(&d);
 	free(s);
 	/* a union whose condition cannot be evaluated stays as written */
