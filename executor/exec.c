@@ -304,7 +304,9 @@ static int kernel_addr(uint64_t v)
 
 static int cmp_ignored(uint64_t type, uint64_t a1, uint64_t a2)
 {
-	if (a1 == 0 && (a2 == 0 || (type & KCOV_CMP_CONST)))
+	if (a1 == a2)
+		return 1; /* no hint can come of it */
+	if (a1 == 0 && (type & KCOV_CMP_CONST))
 		return 1;
 	return (type & KCOV_CMP_MASK) == KCOV_CMP_SIZE(3) && kernel_addr(a1) &&
 	       kernel_addr(a2);

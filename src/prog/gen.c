@@ -55,6 +55,16 @@ static const uint64_t special_ints[] = {
 	0xffffffffffff0000ull,
 };
 
+bool prog_is_special_int(uint64_t v)
+{
+	for (size_t i = 0; i < sizeof(special_ints) / sizeof(special_ints[0]);
+	     i++) {
+		if (special_ints[i] == v)
+			return true;
+	}
+	return false;
+}
+
 uint64_t prog_special_int(struct prog_rand *r)
 {
 	return special_ints[prog_rand_n(r, sizeof(special_ints) /

@@ -71,6 +71,8 @@ size_t prog_choice_ctors(const struct prog_choice *ct,
 			 const struct syz_resource *res, int *out, size_t max);
 
 uint64_t prog_special_int(struct prog_rand *r);
+/* One of the integers generation and mutation try often. */
+bool prog_is_special_int(uint64_t v);
 uint64_t prog_rand_int(struct prog_rand *r);
 uint64_t prog_rand_int_for(struct prog_rand *r, const struct syz_type *t,
 			   uint64_t old);

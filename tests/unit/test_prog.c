@@ -44,7 +44,7 @@ static const char desc[] =
 	"len bytesize[arg, int32])\n"
 	"ioctl$T_CLEN(fd fd_t, cmd const[0x7778], arg ptr[in, cond_len])\n"
 	"cond_len {\n"
-	"\tkind\tint8\n"
+	"\tkind\tint16\n"
 	"\tn\tbytesize[x, int8]\n"
 	"\to\toffsetof[y, int8]\n"
 	"\tx\tint32\t(if[value[kind] == 1])\n"
@@ -532,52 +532,152 @@ static void test_minimize(void **state)
 	prog_free(p);
 }
 
-struct hint_seen {
+/* The mutants prog_hints() reports, printed. */
+struct hint_list {
+	char *v[64];
 	int n;
-	bool flags_hint, data_hint, le_hint, be_hint;
 };
 
 static int on_hint(const struct prog *m, void *ctx)
 {
-	struct hint_seen *h = ctx;
-	char *s = prog_print(m);
-	h->n++;
-	if (strstr(s, "openat$t(0xffffffffffffff9c, &(0x7f0000000000)="
-		      "'/dev/t\\x00', 0x80000, 0x0)"))
-		h->flags_hint = true;
-	if (strstr(s, "\"01eeff\""))
-		h->data_hint = true;
-	if (strstr(s, "\"1234ff\""))
-		h->le_hint = true;
-	if (strstr(s, "\"abcdff\""))
-		h->be_hint = true;
-	free(s);
+	struct hint_list *h = ctx;
+	char err[256], *s = prog_print(m);
+	if (prog_validate(m, PROG_VALIDATE_SIZES, err, sizeof(err)))
+		fail_msg("invalid hint: %s\n%s", err, s);
+	assert_true(h->n < 64);
+	h->v[h->n++] = s;
 	return 0;
 }
 
-static void test_hints(void **state)
+static void hint_list_free(struct hint_list *h)
+{
+	for (int i = 0; i < h->n; i++)
+		free(h->v[i]);
+	h->n = 0;
+}
+
+/* Hints for the last call of @text under one comparison. */
+static void hints_of(const char *text, uint64_t op1, uint64_t op2,
+		     struct hint_list *h)
 {
 	struct prog_diags d = { 0 };
-	struct prog *p;
-	struct hint_seen h = { 0 };
-	struct prog_cmp flags[] = { { 0x2, 0x80000 } };
-	struct prog_cmp data[] = { { 0x02, 0xee },
-				   { 0x0201, 0x3412 },
-				   { 0x0102, 0xabcd } };
-	(void)state;
-	p = parse("r0 = openat$t(0xffffffffffffff9c, "
-		  "&(0x7f0000000000)='/dev/t\\x00', 0x2, 0x0)\n"
-		  "write$t(r0, 0x0, &(0x7f0000000040)=\"0102ff\", 0x3)\n",
-		  true, &d);
-	assert_true(prog_hints(p, 0, flags, 1, on_hint, &h) >= 1);
-	assert_true(h.flags_hint);
-	h.n = 0;
-	assert_true(prog_hints(p, 1, data, 3, on_hint, &h) >= 3);
-	/* one byte at offset 1; two bytes at 0, little- and big-endian */
-	assert_true(h.data_hint);
-	assert_true(h.le_hint);
-	assert_true(h.be_hint);
+	struct prog *p = parse(text, true, &d);
+	struct prog_cmp c = { op1, op2 };
+	int n;
+	hint_list_free(h);
+	n = prog_hints(p, p->n_calls - 1, &c, 1, on_hint, h);
+	assert_int_equal(n, h->n);
 	prog_free(p);
+}
+
+/* The only mutant is @text with @from replaced by @to. */
+static void expect_hint(const char *text, uint64_t op1, uint64_t op2,
+			const char *from, const char *to)
+{
+	struct hint_list h = { 0 };
+	char want[1024];
+	const char *at = strstr(text, from);
+	assert_non_null(at);
+	snprintf(want, sizeof(want), "%.*s%s%s", (int)(at - text), text, to,
+		 at + strlen(from));
+	hints_of(text, op1, op2, &h);
+	if (h.n != 1 || strcmp(h.v[0], want))
+		fail_msg("%d hints for (0x%llx, 0x%llx), want 1:\n%s\ngot:\n%s",
+			 h.n, (unsigned long long)op1, (unsigned long long)op2,
+			 want, h.n ? h.v[0] : "");
+	hint_list_free(&h);
+}
+
+static void expect_no_hint(const char *text, uint64_t op1, uint64_t op2)
+{
+	struct hint_list h = { 0 };
+	hints_of(text, op1, op2, &h);
+	if (h.n)
+		fail_msg("unexpected hint for (0x%llx, 0x%llx):\n%s",
+			 (unsigned long long)op1, (unsigned long long)op2,
+			 h.v[0]);
+}
+
+#define DEV(id) \
+	"syz_open_dev$t(&(0x7f0000000000)='/dev/t#\\x00', " id ", 0x0)\n"
+#define WRITE(data)                                          \
+	"write$t(0x0, 0x0, &(0x7f0000000000)=\"" data "\", " \
+	"0x4)\n"
+
+static void test_hints(void **state)
+{
+	struct hint_list h = { 0 };
+	(void)state;
+	/* shrink: the kernel compared the low byte */
+	expect_hint(DEV("0x1234"), 0x34, 0xab, "0x1234", "0x12ab");
+	/* and either operand may be the program's */
+	expect_hint(DEV("0x1234"), 0xab, 0x34, "0x1234", "0x12ab");
+	/* expand: a negative int32 sign-extended */
+	expect_hint(DEV("0xfffffffe"), 0xfffffffffffffffe, 0xfffffffffffffff0,
+		    "0xfffffffe", "0xfffffff0");
+	/* big-endian compare of the low 2 bytes */
+	expect_hint(DEV("0x11223344"), 0x4433, 0x7788, "0x11223344",
+		    "0x11228877");
+	expect_hint(DEV("0x1234"), 0x1234, 0x5678, "0x1234", "0x5678");
+	/* special ints are mutation's job; equal operands change nothing */
+	expect_no_hint(DEV("0x1234"), 0x1234, 0x100);
+	expect_no_hint(DEV("0x1234"), 0x1234, 0x1234);
+	/* NULL against a kernel pointer cannot matter; a user value can */
+	expect_no_hint(DEV("0x0"), 0x0, 0xffffffff81000000);
+	hints_of(DEV("0x0"), 0x0, 0x12345678, &h);
+	/* id and flags, each little- and big-endian (id 64-bit twice) */
+	assert_int_equal(h.n, 5);
+	assert_string_equal(h.v[0], DEV("0x12345678"));
+	hint_list_free(&h);
+	/* int32 field: a wider operand only as a sign extension */
+	expect_no_hint("ioctl$T_CREATE(0x0, 0x1234, &(0x7f0000000000)="
+		       "{0x11})\n",
+		       0x11, 0x123456789);
+	/* (and as the sign extension of its low 16 bits) */
+	hints_of("ioctl$T_CREATE(0x0, 0x1234, &(0x7f0000000000)={0x11})\n",
+		 0x11, 0xffffffffffff1234, &h);
+	assert_int_equal(h.n, 2);
+	assert_string_equal(h.v[0], "ioctl$T_CREATE(0x0, 0x1234, "
+				    "&(0x7f0000000000)={0xffff1234})\n");
+	assert_string_equal(h.v[1], "ioctl$T_CREATE(0x0, 0x1234, "
+				    "&(0x7f0000000000)={0x1234})\n");
+	hint_list_free(&h);
+	/* an ioctl command another description has is not tried; a new
+	 * one is */
+	expect_no_hint("ioctl$T_CREATE(0x0, 0x1234, &(0x7f0000000000)="
+		       "{0x11})\n",
+		       0x1234, 0x5678);
+	expect_hint("ioctl$T_CREATE(0x0, 0x1234, &(0x7f0000000000)={0x11})\n",
+		    0x1234, 0x2222, "0x1234", "0x2222");
+	/* ints of 8 bits are not hinted */
+	expect_no_hint("ioctl$T_CLEN(0x0, 0x7778, &(0x7f0000000000)={0x0, "
+		       "0x0, 0x4, @void, 0x55})\n",
+		       0x55, 0x66);
+	/* data: a byte, 2 bytes little- and big-endian */
+	expect_hint(WRITE("0102ff05"), 0x02, 0xee, "0102ff05", "01eeff05");
+	expect_hint(WRITE("0102ff05"), 0x0201, 0x3412, "0102ff05", "1234ff05");
+	expect_hint(WRITE("0102ff05"), 0x0102, 0xabcd, "0102ff05", "abcdff05");
+	/* 3 bytes are left to mutation; fixed strings are not hinted */
+	expect_no_hint("write$t(0x0, 0x0, &(0x7f0000000000)=\"0102ff\", "
+		       "0x3)\n",
+		       0x02, 0xee);
+	expect_no_hint("openat$t(0xffffffffffffff9c, "
+		       "&(0x7f0000000000)='/dev/t\\x00', 0x0, 0x0)\n",
+		       0x642f, 0x1234);
+	/* one mutant per distinct change: 0xaa at each of 4 zero bytes,
+	 * however many windows reach it */
+	hints_of(WRITE("00000000"), 0x0, 0xaa, &h);
+	assert_int_equal(h.n, 4);
+	assert_string_equal(h.v[0], WRITE("aa000000"));
+	for (int i = 0; i < h.n; i++) {
+		for (int k = 0; k < i; k++)
+			assert_string_not_equal(h.v[i], h.v[k]);
+	}
+	hint_list_free(&h);
+	/* flags compared against an unknown bit */
+	expect_hint("openat$t(0xffffffffffffff9c, "
+		    "&(0x7f0000000000)='/dev/t\\x00', 0x2, 0x0)\n",
+		    0x2, 0x80000, "0x2, 0x0)", "0x80000, 0x0)");
 }
 
 /* ---- Conditional fields ---- */
@@ -644,15 +744,15 @@ static void test_cond_text(void **state)
 		    true, &d);
 	assert_string_equal(s,
 			    "ioctl$T_CLEN(0x0, 0x7778, "
-			    "&(0x7f0000000000)={0x1, 0x4, 0x7, @value=0x5})\n");
+			    "&(0x7f0000000000)={0x1, 0x4, 0x8, @value=0x5})\n");
 	free(s);
 	s = reprint("ioctl$T_CLEN(0x0, 0x7778, &(0x7f0000000000)={0x0, 0x4, "
-		    "0x7})\n",
+		    "0x8})\n",
 		    false, &d);
 	assert_string_equal(s, "ioctl$T_CLEN(0x0, 0x7778, "
-			       "&(0x7f0000000000)={0x0, 0x0, 0x3})\n");
+			       "&(0x7f0000000000)={0x0, 0x0, 0x4})\n");
 	assert_true(has_diag(&d, 1, 0, "fixed from 0x4 to 0x0"));
-	assert_true(has_diag(&d, 1, 0, "fixed from 0x7 to 0x3"));
+	assert_true(has_diag(&d, 1, 0, "fixed from 0x8 to 0x4"));
 	prog_diags_free(&d);
 	free(s);
 	/* a union whose condition cannot be evaluated stays as written */
@@ -750,31 +850,11 @@ static bool has_pkt(const struct prog *p, int idx, void *ctx)
 	return p->n_calls == 1;
 }
 
-struct cond_hints {
-	int n;
-	bool two;
-};
-
-static int on_cond_hint(const struct prog *m, void *ctx)
-{
-	struct cond_hints *h = ctx;
-	char err[256], *s = prog_print(m);
-	if (prog_validate(m, PROG_VALIDATE_SIZES, err, sizeof(err)))
-		fail_msg("invalid hint: %s\n%s", err, s);
-	h->n++;
-	if (!strcmp(s, PKT "{{0x2, 0x2}, @void, @value=0x6, @two}, 0xc)\n"))
-		h->two = true;
-	free(s);
-	return 0;
-}
-
 /* Minimization and hints change values conditions read. */
 static void test_cond_minimize_hints(void **state)
 {
 	struct prog_diags d = { 0 };
 	struct prog *p, *m;
-	struct prog_cmp cmps[] = { { 0x1, 0x2 } };
-	struct cond_hints h = { 0 };
 	char *s;
 	int idx;
 	(void)state;
@@ -787,11 +867,12 @@ static void test_cond_minimize_hints(void **state)
 			       "&(0x7f0000000000), 0x3)\n");
 	free(s);
 	prog_free(m);
-	/* kind 1 -> 2: a goes, the union becomes @two (the first option
-	 * that may be) */
-	assert_true(prog_hints(p, 0, cmps, 1, on_cond_hint, &h) >= 1);
-	assert_true(h.two);
 	prog_free(p);
+	/* kind 1 -> 0x1003: x goes, the lens follow */
+	expect_hint("ioctl$T_CLEN(0x0, 0x7778, &(0x7f0000000000)={0x1, 0x4, "
+		    "0x8, @value=0x5})\n",
+		    0x1, 0x1003, "{0x1, 0x4, 0x8, @value=0x5}",
+		    "{0x1003, 0x0, 0x4}");
 }
 
 /* Re-encode decoded instructions: must give the same bytes. */
