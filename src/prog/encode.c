@@ -320,6 +320,8 @@ static void put_csums(struct enc *e, const struct prog_call *c)
 	struct csums x = { 0 };
 	const struct at *src = NULL, *dst = NULL;
 	size_t ip_size = 0;
+	if (!c->meta->has_csums)
+		return;
 	for (size_t i = 0; i < c->meta->n_args; i++) {
 		const struct prog_arg *a = c->args[i];
 		if (a->kind == PROG_ARG_POINTER && !a->p.special &&

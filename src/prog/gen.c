@@ -507,9 +507,12 @@ int prog_gen_call(struct gen_state *s, const struct syz_call *m)
 			goto fail;
 	}
 	prog_assign_sizes(c);
-	if (prog_gen_fix_conds(s, c))
-		goto fail;
-	prog_assign_sizes(c);
+	if (m->has_conds) {
+		/* conditions may read lens; fields they add need theirs */
+		if (prog_gen_fix_conds(s, c))
+			goto fail;
+		prog_assign_sizes(c);
+	}
 	if (prog_insert_call(s->p, s->pos, c))
 		goto fail;
 	s->pos++;

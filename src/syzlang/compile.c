@@ -2674,6 +2674,7 @@ static void walk_len(struct walk *w, const struct syz_type *t,
 				 why);
 		break;
 	case SYZ_T_CSUM:
+		w->call->has_csums = true;
 		if (!resolve_path(frames, nf, t->csum.path, t->csum.n_path, why,
 				  sizeof(why)))
 			path_err(w, &t->csum.path_pos, &frames[nf - 1], "csum",
