@@ -199,11 +199,14 @@ static void note(struct cwalk *w, const char *fmt, const char *a, const char *b)
 
 static void walk_arg(struct cwalk *w, struct prog_arg **slot);
 
+/* Make struct/union arg @a the innermost frame (too deep: false, and
+ * what is below is not looked at). */
 static bool push(struct cwalk *w, struct prog_arg *a)
 {
-	if (w->nf >= MAX_FRAMES)
+	if (w->nf >= MAX_FRAMES || !frame_of(a, &w->fr[w->nf]))
 		return false;
-	return frame_of(a, &w->fr[w->nf++]);
+	w->nf++;
+	return true;
 }
 
 static void walk_struct(struct cwalk *w, struct prog_arg *a)
