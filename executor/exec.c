@@ -175,7 +175,11 @@ static void store_int(uint8_t *p, const struct exec_arg *a, uint64_t v)
 	memcpy(p, &v, a->size);
 }
 
-static uint32_t csum_add(uint32_t acc, const uint8_t *p, uint64_t len)
+/* Sum the 16-bit words of @p into @acc as loaded (little-endian; the
+ * one's complement sum is the same in either byte order), a trailing odd
+ * byte as the low half of a word: syzkaller's csum_inet_update. 64 bits
+ * hold 64 chunks of the whole data area without overflowing. */
+static uint64_t csum_add(uint64_t acc, const uint8_t *p, uint64_t len)
 {
 	uint64_t i;
 
@@ -190,9 +194,10 @@ static uint32_t csum_add(uint32_t acc, const uint8_t *p, uint64_t len)
 	return acc;
 }
 
+/* An inet checksum of the chunks, stored as computed: in network order. */
 static void store_csum(uint8_t *p, const struct exec_arg *a)
 {
-	uint32_t acc = 0;
+	uint64_t acc = 0;
 	uint16_t sum;
 
 	for (uint32_t i = 0; i < a->n_chunks; i++) {
@@ -203,8 +208,8 @@ static void store_csum(uint8_t *p, const struct exec_arg *a)
 		else
 			acc = csum_add(acc, (const uint8_t *)&c->a, c->b);
 	}
-	acc = (acc & 0xffff) + (acc >> 16);
-	acc = (acc & 0xffff) + (acc >> 16);
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
 	sum = (uint16_t)~acc;
 	memcpy(p, &sum, 2);
 }
@@ -299,7 +304,9 @@ static int kernel_addr(uint64_t v)
 
 static int cmp_ignored(uint64_t type, uint64_t a1, uint64_t a2)
 {
-	if (a1 == 0 && (a2 == 0 || (type & KCOV_CMP_CONST)))
+	if (a1 == a2)
+		return 1; /* no hint can come of it */
+	if (a1 == 0 && (type & KCOV_CMP_CONST))
 		return 1;
 	return (type & KCOV_CMP_MASK) == KCOV_CMP_SIZE(3) && kernel_addr(a1) &&
 	       kernel_addr(a2);

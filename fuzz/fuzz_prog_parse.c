@@ -1,5 +1,6 @@
 /* libFuzzer target: the program text parser (strict and non-strict) over
- * a small description with every argument kind; whatever parses must
+ * a small description with every argument kind (conditional fields and
+ * checksums too); whatever parses must
  * print, re-parse to the same text, and encode to a decodable program. */
 #include <stddef.h>
 #include <stdint.h>
@@ -39,7 +40,24 @@ static const char desc[] =
 	"\tv\tptr[out, array[int32, 2]]\n]\n"
 	"multi_arg {\n\tn\tlen[elems, int32]\n\tbytes\tbytesize[elems, int32]\n"
 	"\telems\tptr[in, array[elem]]\n\topt\tu\n\th\thandle_t\n"
-	"\tp\tptr[in, multi_arg, opt]\n\ttail\tarray[int32, 0:3]\n}\n";
+	"\tp\tptr[in, multi_arg, opt]\n\ttail\tarray[int32, 0:3]\n}\n"
+	"ioctl$T_PKT(fd fd_t, cmd const[0x7777], arg ptr[in, pkt], "
+	"len bytesize[arg, int32])\n"
+	"hdr {\n\tkind\tint8\n\tflags\tint8\n} [packed]\n"
+	"pkt {\n\th\thdr\n\ta\tint32\t(if[value[h:kind] == 1])\n"
+	"\tn\tlen[b, int8]\n"
+	"\tb\tarray[int16]\t(if[value[h:flags] & 2 != 0])\n"
+	"\tbody\tpu\n\tip\tipv4_header\n\ttcp\ttcp_packet\n} [packed]\n"
+	"pu [\n\tone\tint32\t(if[value[parent:parent:h:kind] == 1])\n"
+	"\ttwo\tpkt_in\t(if[value[pkt:h:kind] == 2])\n\tany\tint8\n"
+	"] [varlen]\n"
+	"pkt_in {\n\tx\tint8\n\ty\tint64\t(if[value[x] != 0])\n} [packed]\n"
+	"ipv4_header {\n\tihl\tint8\n\tcsum\tcsum[parent, inet, int16be]\n"
+	"\tsrc_ip\tint32be\n\tdst_ip\tint32be\n} [packed]\n"
+	"tcp_header {\n\tport\tint16be\n"
+	"\tcsum\tcsum[tcp_packet, pseudo, 6, int16be]\n} [packed]\n"
+	"tcp_packet {\n\thdr\ttcp_header\n\tpayload\tarray[int8]\n"
+	"} [packed]\n";
 
 static const char consts[] = "__NR_openat = 257\n__NR_ioctl = 16\n"
 			     "__NR_write = 1\n__NR_close = 3\n__NR_mmap = 9\n";

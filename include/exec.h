@@ -32,7 +32,10 @@
  *   EXEC_ARG_DATA    len bytes           raw bytes (copyin only)
  *   EXEC_ARG_CSUM    size kind n_chunks (chunk_kind a b)...
  *                    inet checksum (copyin only); chunk_kind DATA: a =
- *                    addr, b = size; CONST: a = value, b = size
+ *                    addr, b = size; CONST: a = value, b = size (its b
+ *                    low bytes, little-endian, are summed). Computed
+ *                    when the COPYIN runs, over what earlier copyins
+ *                    wrote: encoders put it after the call's others
  *
  * Rules a decoder enforces (all checkable before anything runs):
  * magic and version match; data_size <= EXEC_DATA_SIZE; every

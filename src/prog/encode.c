@@ -161,8 +161,7 @@ static void copyin(struct enc *e, const struct prog_arg *a, uint64_t addr)
 			return;
 		if (t->kind == SYZ_T_CONST && t->const_.is_pad)
 			return;
-		if (t->kind == SYZ_T_CSUM)
-			return; /* checksums are not encoded yet */
+		/* a checksum is 0 (its value) until put_csums() */
 		put(e, EXEC_OP_COPYIN);
 		put(e, addr);
 		put_scalar(e, a, false);
@@ -198,6 +197,222 @@ static void copyin(struct enc *e, const struct prog_arg *a, uint64_t addr)
 	}
 }
 
+/* ---- Checksums (syzkaller's prog/checksum.go) ---- */
+
+/* Where an arg of the call is, and the struct holding it (through
+ * pointers; array elements and union options have none). */
+struct at {
+	const struct prog_arg *a, *parent;
+	uint64_t addr;
+};
+
+struct at_vec {
+	struct at *v;
+	size_t n, cap;
+};
+
+struct csums {
+	struct at_vec at;
+	struct at_vec csum; /* the csum fields */
+	int err;
+};
+
+static void at_add(struct csums *x, struct at_vec *v, const struct prog_arg *a,
+		   const struct prog_arg *parent, uint64_t addr)
+{
+	struct at e = { a, parent, addr };
+	if (vec_push(v, e))
+		x->err = -ENOMEM;
+}
+
+static void at_visit(struct csums *x, const struct prog_arg *a, uint64_t addr,
+		     const struct prog_arg *parent)
+{
+	uint64_t off = 0;
+	if (!a || x->err)
+		return;
+	at_add(x, &x->at, a, parent, addr);
+	switch (a->kind) {
+	case PROG_ARG_CONST:
+		if (a->type->kind == SYZ_T_CSUM && a->dir != SYZ_DIR_OUT)
+			at_add(x, &x->csum, a, parent, addr);
+		return;
+	case PROG_ARG_POINTER:
+		if (!a->p.special && a->type->kind == SYZ_T_PTR)
+			at_visit(x, a->p.res, a->p.addr, parent);
+		return;
+	case PROG_ARG_GROUP:
+		for (size_t i = 0; i < a->g.n; i++) {
+			at_visit(x, a->g.inner[i], addr + off,
+				 a->type->kind == SYZ_T_STRUCT ? a : NULL);
+			off += prog_arg_size(a->g.inner[i]);
+		}
+		return;
+	case PROG_ARG_UNION:
+		at_visit(x, a->u.opt, addr, NULL);
+		return;
+	default:
+		return;
+	}
+}
+
+static const struct at *at_find(const struct csums *x, const struct prog_arg *a)
+{
+	for (size_t i = 0; i < x->at.n; i++) {
+		if (x->at.v[i].a == a)
+			return &x->at.v[i];
+	}
+	return NULL;
+}
+
+/* "s" names struct "s" and its template instances "s[A, B]". */
+static bool names_type(const struct syz_type *t, const char *comp)
+{
+	size_t l = strlen(comp);
+	return !strncmp(t->name, comp, l) &&
+	       (t->name[l] == 0 || t->name[l] == '[');
+}
+
+/* The field @name of struct arg @st, where it is. */
+static const struct at *field_at(const struct csums *x,
+				 const struct prog_arg *st, const char *name)
+{
+	for (size_t i = 0; i < st->g.n; i++) {
+		if (!strcmp(st->type->st.fields[i].name, name))
+			return st->g.inner[i] ? at_find(x, st->g.inner[i]) :
+						NULL;
+	}
+	return NULL;
+}
+
+struct chunk {
+	uint64_t kind, a, b;
+};
+
+static size_t add_data(struct chunk *ch, size_t n, const struct at *w)
+{
+	ch[n] = (struct chunk){ EXEC_CHUNK_DATA, w->addr, prog_arg_size(w->a) };
+	return n + 1;
+}
+
+static uint64_t swap(uint64_t v, unsigned bytes)
+{
+	return bytes == 2 ? __builtin_bswap16((uint16_t)v) :
+			    __builtin_bswap32((uint32_t)v);
+}
+
+static int at_addr_cmp(const void *a, const void *b)
+{
+	const struct at *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/*
+ * COPYINs of the call's checksums, after its other copyins: inet sums
+ * the struct it names ("parent": the one holding the field); pseudo sums
+ * the IPv4/IPv6 pseudo header (src_ip, dst_ip of the call's last
+ * ipv4_header / ipv6_packet_t, protocol, length) and that struct. Last
+ * address first, so a sum covering another checksum sees it computed.
+ * Places syzkaller could not resolve keep the checksum 0.
+ */
+static void put_csums(struct enc *e, const struct prog_call *c)
+{
+	struct csums x = { 0 };
+	const struct at *src = NULL, *dst = NULL;
+	size_t ip_size = 0;
+	if (!c->meta->has_csums)
+		return;
+	for (size_t i = 0; i < c->meta->n_args; i++) {
+		const struct prog_arg *a = c->args[i];
+		if (a->kind == PROG_ARG_POINTER && !a->p.special &&
+		    a->type->kind == SYZ_T_PTR)
+			at_visit(&x, a->p.res, a->p.addr, NULL);
+	}
+	if (!x.csum.n || x.err)
+		goto out;
+	for (size_t i = 0; i < x.at.n; i++) {
+		const struct prog_arg *a = x.at.v[i].a;
+		size_t want;
+		if (a->kind != PROG_ARG_GROUP || a->type->kind != SYZ_T_STRUCT)
+			continue;
+		if (names_type(a->type, "ipv4_header") ||
+		    names_type(a->type, "syz_csum_ipv4_header"))
+			want = 4;
+		else if (names_type(a->type, "ipv6_packet_t") ||
+			 names_type(a->type, "syz_csum_ipv6_header"))
+			want = 16;
+		else
+			continue;
+		src = field_at(&x, a, "src_ip");
+		dst = field_at(&x, a, "dst_ip");
+		ip_size = want;
+		if (!src || !dst || prog_arg_size(src->a) != want ||
+		    prog_arg_size(dst->a) != want)
+			ip_size = 0;
+	}
+	qsort(x.csum.v, x.csum.n, sizeof(*x.csum.v), at_addr_cmp);
+	for (size_t i = x.csum.n; i-- > 0;) {
+		const struct at *f = &x.csum.v[i], *w = NULL;
+		const struct syz_type *t = f->a->type;
+		struct chunk ch[5];
+		size_t n = 0;
+		if (t->size != 2 || !t->csum.n_path)
+			continue;
+		if (!strcmp(t->csum.path[0], "parent")) {
+			w = f->parent ? at_find(&x, f->parent) : NULL;
+		} else {
+			const struct prog_arg *p = f->parent;
+			while (p && !names_type(p->type, t->csum.path[0])) {
+				const struct at *up = at_find(&x, p);
+				p = up ? up->parent : NULL;
+			}
+			w = p ? at_find(&x, p) : NULL;
+		}
+		if (!w)
+			continue;
+		if (t->csum.kind == SYZ_CSUM_PSEUDO) {
+			uint64_t len = prog_arg_size(w->a);
+			unsigned cs = ip_size == 4 ? 2 : 4;
+			if (!ip_size)
+				continue;
+			n = add_data(ch, n, src);
+			n = add_data(ch, n, dst);
+			if (ip_size == 4) {
+				ch[n++] = (struct chunk){
+					EXEC_CHUNK_CONST,
+					swap(t->csum.protocol & 0xff, cs), cs
+				};
+				ch[n++] = (struct chunk){ EXEC_CHUNK_CONST,
+							  swap(len, cs), cs };
+			} else {
+				ch[n++] = (struct chunk){ EXEC_CHUNK_CONST,
+							  swap(len, cs), cs };
+				ch[n++] = (struct chunk){
+					EXEC_CHUNK_CONST,
+					swap(t->csum.protocol & 0xff, cs), cs
+				};
+			}
+		}
+		n = add_data(ch, n, w);
+		put(e, EXEC_OP_COPYIN);
+		put(e, f->addr);
+		put(e, EXEC_ARG_CSUM);
+		put(e, 2);
+		put(e, EXEC_CSUM_INET);
+		put(e, n);
+		for (size_t k = 0; k < n; k++) {
+			put(e, ch[k].kind);
+			put(e, ch[k].a);
+			put(e, ch[k].b);
+		}
+	}
+out:
+	if (x.err)
+		e->err = x.err;
+	vec_free(&x.at);
+	vec_free(&x.csum);
+}
+
 static int encode_call(struct enc *e, const struct prog_call *c)
 {
 	const struct syz_call *m = c->meta;
@@ -211,6 +426,7 @@ static int encode_call(struct enc *e, const struct prog_call *c)
 			 a->kind != PROG_ARG_RESULT)
 			return -EINVAL;
 	}
+	put_csums(e, c);
 	if (m->pseudo) {
 		kind = EXEC_CALL_PSEUDO;
 		nr = exec_pseudo_lookup(m->call_name);
@@ -310,7 +526,17 @@ static void dump_arg(struct buf *b, const struct exec_arg *a)
 			buf_puts(b, "...");
 		return;
 	case EXEC_ARG_CSUM:
-		buf_printf(b, "csum inet, %u chunks", a->n_chunks);
+		buf_puts(b, "csum inet[");
+		for (uint32_t i = 0; i < a->n_chunks; i++) {
+			const struct exec_chunk *c = &a->chunks[i];
+			if (c->kind == EXEC_CHUNK_DATA)
+				buf_printf(b, "%sdata+0x%" PRIx64 "/%" PRIu64,
+					   i ? ", " : "", c->a, c->b);
+			else
+				buf_printf(b, "%s0x%" PRIx64 "/%" PRIu64,
+					   i ? ", " : "", c->a, c->b);
+		}
+		buf_puts(b, "]");
 		return;
 	}
 }

@@ -55,6 +55,16 @@ static const uint64_t special_ints[] = {
 	0xffffffffffff0000ull,
 };
 
+bool prog_is_special_int(uint64_t v)
+{
+	for (size_t i = 0; i < sizeof(special_ints) / sizeof(special_ints[0]);
+	     i++) {
+		if (special_ints[i] == v)
+			return true;
+	}
+	return false;
+}
+
 uint64_t prog_special_int(struct prog_rand *r)
 {
 	return special_ints[prog_rand_n(r, sizeof(special_ints) /
@@ -374,8 +384,12 @@ static struct prog_arg *gen_group(struct gen_state *s, const struct syz_type *t,
 	for (size_t i = 0; i < n; i++) {
 		enum syz_dir cd;
 		const struct syz_type *ct = prog_child_type(t, i, dir, &cd);
-		a->g.inner[i] = prog_gen_arg(s, ct, cd);
 		a->g.n = i + 1;
+		/* conditional fields appear when prog_gen_fix_conds() finds
+		 * their condition true */
+		if (t->kind == SYZ_T_STRUCT && t->st.fields[i].cond)
+			continue;
+		a->g.inner[i] = prog_gen_arg(s, ct, cd);
 		if (!a->g.inner[i])
 			goto fail;
 	}
@@ -442,6 +456,44 @@ static int add_results(struct gen_state *s, struct prog_call *c)
 	return prog_call_results(c, &s->avail);
 }
 
+/* ---- Conditional fields: generated when they must appear ---- */
+
+static struct prog_arg *gen_make(void *ctx, const struct syz_type *t,
+				 enum syz_dir dir)
+{
+	return prog_gen_arg(ctx, t, dir);
+}
+
+static void gen_drop(void *ctx, struct prog_arg *a)
+{
+	struct gen_state *s = ctx;
+	prog_arg_drop(s->p, a);
+}
+
+static size_t gen_pick(void *ctx, size_t n)
+{
+	struct gen_state *s = ctx;
+	return prog_rand_n(s->r, n);
+}
+
+static int gen_err(void *ctx)
+{
+	(void)ctx;
+	return -ENOMEM;
+}
+
+int prog_gen_fix_conds(struct gen_state *s, struct prog_call *c)
+{
+	struct prog_cond_fixer fx = {
+		.make = gen_make,
+		.drop = gen_drop,
+		.pick = gen_pick,
+		.err = gen_err,
+		.ctx = s,
+	};
+	return prog_fix_conds(c, &fx);
+}
+
 int prog_gen_call(struct gen_state *s, const struct syz_call *m)
 {
 	struct prog_call *c = prog_call_new(m);
@@ -455,6 +507,12 @@ int prog_gen_call(struct gen_state *s, const struct syz_call *m)
 			goto fail;
 	}
 	prog_assign_sizes(c);
+	if (m->has_conds) {
+		/* conditions may read lens; fields they add need theirs */
+		if (prog_gen_fix_conds(s, c))
+			goto fail;
+		prog_assign_sizes(c);
+	}
 	if (prog_insert_call(s->p, s->pos, c))
 		goto fail;
 	s->pos++;

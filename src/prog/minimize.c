@@ -138,6 +138,11 @@ static void simplify_call(struct min *m, size_t ci)
 					prog_free(q);
 					break;
 				}
+				if (prog_fix_conds_default(q, q->calls[ci])) {
+					prog_free(q);
+					m->err = -ENOMEM;
+					return;
+				}
 				prog_assign_sizes(q->calls[ci]);
 				if (!try_prog(m, q, m->idx))
 					break;

@@ -343,6 +343,9 @@ static int mutate_arg(struct mut *m)
 	rc = prog_gen_state_init(&s, m->p, m->ct, m->r, idx);
 	if (!rc)
 		rc = mutate_one(m, &s, sl.v[prog_rand_n(m->r, sl.n)].slot);
+	/* a new value may switch conditional fields on or off */
+	if (!rc)
+		rc = prog_gen_fix_conds(&s, c);
 	if (!rc && s.oom)
 		rc = -ENOMEM;
 	prog_gen_state_free(&s);

@@ -19,6 +19,14 @@ struct explicit_len {
 	int line, col;
 };
 
+/* A conditional struct field (or union option: field SIZE_MAX) written
+ * explicitly in the current call. */
+struct cond_site {
+	struct prog_arg *parent;
+	size_t field;
+	int line, col;
+};
+
 struct parser {
 	const struct syz_target *t;
 	const char *s;
@@ -32,6 +40,7 @@ struct parser {
 	VEC(struct var) vars;
 	VEC(struct explicit_len) lens; /* written lens of the current call */
 	VEC(struct prog_arg *) autos; /* AUTO lens of the current call */
+	VEC(struct cond_site) conds; /* written conditional places */
 	int depth;
 };
 
@@ -606,29 +615,20 @@ static bool data_literal(struct parser *p, struct buf *b, bool *compressed)
 	return true;
 }
 
-static struct prog_arg *parse_data(struct parser *p, const struct syz_type *t,
-				   enum syz_dir dir)
+/* A data arg of type @t from the bytes in @b (a literal, or a byte array
+ * read in non-strict mode) written at @l:@c; @size: the "/N" size. */
+static struct prog_arg *make_data(struct parser *p, const struct syz_type *t,
+				  enum syz_dir dir, const struct buf *b,
+				  bool compressed, bool has_size, uint64_t size,
+				  int l, int c)
 {
-	struct buf b = { 0 };
-	uint64_t size = 0;
-	bool has_size = false, compressed;
-	int l = p->line, c = col(p);
-	struct prog_arg *a;
-	if (t->kind != SYZ_T_BUFFER && t->kind != SYZ_T_VOID)
-		return mismatch(p, t, dir);
-	if (!data_literal(p, &b, &compressed))
-		goto fail;
-	if (peek(p) == '/') {
-		p->pos++;
-		if (!number(p, &size))
-			goto fail;
-		has_size = true;
+	struct prog_arg *a = prog_arg_new(PROG_ARG_DATA, t, dir);
+	if (!a) {
+		p->oom = true;
+		return NULL;
 	}
-	a = prog_arg_new(PROG_ARG_DATA, t, dir);
-	if (!a)
-		goto fail;
 	a->d.compressed = compressed;
-	a->d.len = compressed ? b.len : (has_size ? size : b.len);
+	a->d.len = compressed ? b->len : (has_size ? size : b->len);
 	if (!t->varlen && t->kind != SYZ_T_VOID && !compressed) {
 		if (a->d.len > t->size)
 			pfix(p, l, c, "%llu bytes for %s of %llu bytes",
@@ -648,27 +648,111 @@ static struct prog_arg *parse_data(struct parser *p, const struct syz_type *t,
 		if (!a->d.data) {
 			free(a);
 			p->oom = true;
-			goto fail;
+			return NULL;
 		}
-		if (b.len)
-			memcpy(a->d.data, b.data,
-			       b.len < a->d.len ? b.len : a->d.len);
+		if (b->len)
+			memcpy(a->d.data, b->data,
+			       b->len < a->d.len ? b->len : a->d.len);
 	}
-	buf_free(&b);
+	if (p->failed) {
+		prog_arg_free(a);
+		return NULL;
+	}
 	return a;
-fail:
-	buf_free(&b);
-	return NULL;
 }
 
-/* Elements/fields separated by ',' until @close; calls @fn per item. */
+static struct prog_arg *parse_data(struct parser *p, const struct syz_type *t,
+				   enum syz_dir dir)
+{
+	struct buf b = { 0 };
+	uint64_t size = 0;
+	bool has_size = false, compressed;
+	int l = p->line, c = col(p);
+	struct prog_arg *a = NULL;
+	if (t->kind != SYZ_T_BUFFER && t->kind != SYZ_T_VOID)
+		return mismatch(p, t, dir);
+	if (!data_literal(p, &b, &compressed))
+		goto out;
+	if (peek(p) == '/') {
+		p->pos++;
+		if (!number(p, &size))
+			goto out;
+		has_size = true;
+	}
+	a = make_data(p, t, dir, &b, compressed, has_size, size, l, c);
+out:
+	buf_free(&b);
+	return a;
+}
+
+/* Non-strict: "[0x1, 0x2]" for a buffer (syzkaller's blobs, e.g.
+ * array[int8]) is read as the bytes it lists; anything but integers
+ * there makes it a mismatch. */
+static struct prog_arg *parse_bytes_as_data(struct parser *p,
+					    const struct syz_type *t,
+					    enum syz_dir dir)
+{
+	struct buf b = { 0 };
+	size_t start = p->pos;
+	int l = p->line, c = col(p);
+	bool wide = false;
+	struct prog_arg *a = NULL;
+	p->pos++; /* '[' */
+	skip_ws(p);
+	while (peek(p) != ']') {
+		uint64_t v;
+		if (b.len && peek(p) == ',') {
+			p->pos++;
+			skip_ws(p);
+		}
+		if (!is_digit(peek(p)) && peek(p) != '-') {
+			p->pos = start;
+			buf_free(&b);
+			return mismatch(p, t, dir);
+		}
+		if (!number(p, &v))
+			goto out;
+		wide = wide || (v > 0xff && v < (uint64_t)-0x80);
+		if (buf_putc(&b, (char)(uint8_t)v)) {
+			p->oom = true;
+			goto out;
+		}
+		skip_ws(p);
+		if (peek(p) != ',' && peek(p) != ']') {
+			expect(p, ']');
+			goto out;
+		}
+	}
+	p->pos++;
+	pfix(p, l, c,
+	     "byte list [...] for %s read as data%s (syzkaller writes "
+	     "blobs such as array[int8] as \"hex\" or 'string')",
+	     t->name, wide ? ", values truncated to bytes" : "");
+	a = make_data(p, t, dir, &b, false, false, 0, l, c);
+out:
+	buf_free(&b);
+	return a;
+}
+
+/* A conditional field or union option written explicitly: checked
+ * against its condition once the call is read. */
+static void cond_site(struct parser *p, struct prog_arg *parent, size_t field,
+		      int line, int c)
+{
+	struct cond_site x = { parent, field, line, c };
+	if (vec_push(&p->conds, x))
+		p->oom = true;
+}
+
+/* A struct: fields separated by ',', omitted ones at the end default.
+ * Conditional fields are @value[=X] or @void (syzkaller's form). */
 static struct prog_arg *parse_struct(struct parser *p, const struct syz_type *t,
 				     enum syz_dir dir)
 {
 	struct prog_arg *a;
 	size_t fi = 0;
 	int l, c;
-	bool *present = NULL; /* false: an absent conditional field */
+	bool *given = NULL; /* written, possibly as @void */
 	if (t->kind != SYZ_T_STRUCT)
 		return mismatch(p, t, dir);
 	a = prog_arg_new(PROG_ARG_GROUP, t, dir);
@@ -676,10 +760,9 @@ static struct prog_arg *parse_struct(struct parser *p, const struct syz_type *t,
 		return NULL;
 	a->g.inner = calloc(t->st.n_fields ? t->st.n_fields : 1,
 			    sizeof(*a->g.inner));
-	present = malloc(t->st.n_fields ? t->st.n_fields : 1);
-	if (!a->g.inner || !present)
+	given = calloc(1, t->st.n_fields ? t->st.n_fields : 1);
+	if (!a->g.inner || !given)
 		goto fail;
-	memset(present, 1, t->st.n_fields);
 	a->g.n = t->st.n_fields;
 	p->pos++; /* '{' */
 	skip_ws(p);
@@ -693,9 +776,9 @@ static struct prog_arg *parse_struct(struct parser *p, const struct syz_type *t,
 		       t->st.fields[fi].type->kind == SYZ_T_CONST &&
 		       t->st.fields[fi].type->const_.is_pad)
 			fi++;
+		l = p->line;
+		c = col(p);
 		if (fi >= t->st.n_fields) {
-			l = p->line;
-			c = col(p);
 			pfix(p, l, c, "too many fields for struct %s", t->name);
 			if (p->failed)
 				goto fail;
@@ -705,22 +788,28 @@ static struct prog_arg *parse_struct(struct parser *p, const struct syz_type *t,
 			continue;
 		}
 		ft = prog_child_type(t, fi, dir, &cd);
-		if (t->st.fields[fi].cond && peek(p) == '@') {
-			/* @value[=X] or @void */
+		given[fi] = true;
+		if (t->st.fields[fi].cond) {
+			cond_site(p, a, fi, l, c);
 			if (accept(p, "@void")) {
-				present[fi] = false;
 				fi++;
 				skip_ws(p);
 				continue;
 			}
-			if (!accept(p, "@value")) {
+			if (peek(p) != '@') {
+				pfix(p, l, c,
+				     "conditional field %s written without "
+				     "@value=",
+				     t->st.fields[fi].name);
+				if (p->failed)
+					goto fail;
+			} else if (!accept(p, "@value")) {
 				perr(p,
 				     "expected @value or @void for the "
 				     "conditional field %s",
 				     t->st.fields[fi].name);
 				goto fail;
-			}
-			if (!accept(p, "=")) {
+			} else if (!accept(p, "=")) {
 				a->g.inner[fi] = prog_arg_default(ft, cd);
 				if (!a->g.inner[fi]) {
 					p->oom = true;
@@ -741,7 +830,9 @@ static struct prog_arg *parse_struct(struct parser *p, const struct syz_type *t,
 	for (size_t i = 0; i < t->st.n_fields; i++) {
 		enum syz_dir cd;
 		const struct syz_type *ft;
-		if (a->g.inner[i] || !present[i])
+		/* omitted conditional fields are absent until their
+		 * condition says otherwise */
+		if (given[i] || t->st.fields[i].cond)
 			continue;
 		ft = prog_child_type(t, i, dir, &cd);
 		if (!(a->g.inner[i] = prog_arg_default(ft, cd))) {
@@ -749,10 +840,10 @@ static struct prog_arg *parse_struct(struct parser *p, const struct syz_type *t,
 			goto fail;
 		}
 	}
-	free(present);
+	free(given);
 	return a;
 fail:
-	free(present);
+	free(given);
 	prog_arg_free(a);
 	p->oom = p->oom || !p->failed;
 	return NULL;
@@ -827,7 +918,7 @@ static struct prog_arg *parse_union(struct parser *p, const struct syz_type *t,
 	int l = p->line, c = col(p);
 	enum syz_dir cd;
 	const struct syz_type *ft;
-	struct prog_arg *opt = NULL;
+	struct prog_arg *opt = NULL, *a;
 	if (t->kind != SYZ_T_UNION || !t->st.n_fields)
 		return mismatch(p, t, dir);
 	p->pos++; /* '@' */
@@ -845,7 +936,8 @@ static struct prog_arg *parse_union(struct parser *p, const struct syz_type *t,
 			return NULL;
 		if (accept(p, "="))
 			skip_arg(p);
-		return prog_union_new(t, dir, 0, NULL);
+		return prog_union_new(t, dir, prog_union_default_index(t),
+				      NULL);
 	}
 	ft = prog_child_type(t, idx, dir, &cd);
 	if (accept(p, "=")) {
@@ -853,7 +945,10 @@ static struct prog_arg *parse_union(struct parser *p, const struct syz_type *t,
 		if (!opt)
 			return NULL;
 	}
-	return prog_union_new(t, dir, idx, opt);
+	a = prog_union_new(t, dir, idx, opt);
+	if (a && t->st.fields[idx].cond)
+		cond_site(p, a, SIZE_MAX, l, c);
+	return a;
 }
 
 /* AUTO: the default value (lens and consts computed, pointers placed). */
@@ -949,6 +1044,9 @@ static struct prog_arg *parse_arg(struct parser *p, const struct syz_type *t,
 		a = parse_data(p, t, dir);
 	else if (c == '{')
 		a = parse_struct(p, t, dir);
+	else if (c == '[' && t->kind == SYZ_T_BUFFER && !p->strict &&
+		 t->buf.kind != SYZ_BUF_COMPRESSED)
+		a = parse_bytes_as_data(p, t, dir);
 	else if (c == '[')
 		a = parse_array(p, t, dir);
 	else if (c == '@')
@@ -1089,6 +1187,126 @@ static void fix_sizes(struct parser *p, struct prog_call *c)
 	}
 }
 
+/* ---- Conditional fields of a call just read ---- */
+
+struct cond_fix {
+	struct parser *p;
+	struct prog *prog;
+};
+
+static struct prog_arg *cf_make(void *ctx, const struct syz_type *t,
+				enum syz_dir dir)
+{
+	(void)ctx;
+	return prog_arg_default(t, dir);
+}
+
+static int collect_arg(struct prog_arg *a, void *ctx)
+{
+	return vec_push((struct prog_argvec *)ctx, a);
+}
+
+static bool in_set(const struct prog_argvec *v, const struct prog_arg *a)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		if (v->v[i] == a)
+			return true;
+	}
+	return false;
+}
+
+/* Forget what the parser holds inside @a (variables, lens, sites), then
+ * free it. */
+static void cf_drop(void *ctx, struct prog_arg *a)
+{
+	struct cond_fix *cf = ctx;
+	struct parser *p = cf->p;
+	struct prog_argvec v = { 0 };
+	struct syz_call fake = { .n_args = 1 };
+	struct prog_call tmp = { .meta = &fake, .args = &a };
+	size_t n;
+	if (!a)
+		return;
+	if (prog_call_walk(&tmp, collect_arg, &v)) {
+		p->oom = true;
+	} else {
+		n = 0;
+		for (size_t i = 0; i < p->vars.n; i++) {
+			if (!in_set(&v, p->vars.v[i].arg))
+				p->vars.v[n++] = p->vars.v[i];
+		}
+		p->vars.n = n;
+		n = 0;
+		for (size_t i = 0; i < p->lens.n; i++) {
+			if (!in_set(&v, p->lens.v[i].arg))
+				p->lens.v[n++] = p->lens.v[i];
+		}
+		p->lens.n = n;
+		n = 0;
+		for (size_t i = 0; i < p->autos.n; i++) {
+			if (!in_set(&v, p->autos.v[i]))
+				p->autos.v[n++] = p->autos.v[i];
+		}
+		p->autos.n = n;
+		n = 0;
+		for (size_t i = 0; i < p->conds.n; i++) {
+			if (!in_set(&v, p->conds.v[i].parent))
+				p->conds.v[n++] = p->conds.v[i];
+		}
+		p->conds.n = n;
+	}
+	free(v.v);
+	prog_arg_drop(cf->prog, a);
+}
+
+/* Written places are reported (errors in strict mode); omitted ones
+ * (defaults, syzkaller's transient args) are fixed silently. */
+static bool cf_stale(void *ctx, struct prog_arg *parent, size_t field,
+		     int holds)
+{
+	struct parser *p = ((struct cond_fix *)ctx)->p;
+	const struct syz_type *t = parent->type;
+	for (size_t i = 0; i < p->conds.n; i++) {
+		const struct cond_site *x = &p->conds.v[i];
+		if (x->parent != parent || x->field != field)
+			continue;
+		if (field == SIZE_MAX)
+			pfix(p, x->line, x->col,
+			     "union %s option %s does not satisfy its "
+			     "condition",
+			     t->name, t->st.fields[parent->u.index].name);
+		else
+			pfix(p, x->line, x->col,
+			     "conditional field %s of %s is %s but its "
+			     "condition %s",
+			     t->st.fields[field].name, t->name,
+			     holds ? "@void" : "@value",
+			     holds ? "holds" : "does not hold");
+		break;
+	}
+	return !p->failed;
+}
+
+static int cf_err(void *ctx)
+{
+	struct parser *p = ((struct cond_fix *)ctx)->p;
+	return p->oom ? -ENOMEM : -EINVAL;
+}
+
+static void fix_conds(struct parser *p, struct prog *prog, struct prog_call *c)
+{
+	struct cond_fix cf = { p, prog };
+	struct prog_cond_fixer fx = {
+		.make = cf_make,
+		.drop = cf_drop,
+		.stale = cf_stale,
+		.err = cf_err,
+		.ctx = &cf,
+	};
+	if (prog_fix_conds(c, &fx) && !p->failed)
+		p->oom = true;
+}
+
 static char *dup_trim(const char *s, size_t n)
 {
 	while (n && (*s == ' ' || *s == '\t')) {
@@ -1137,7 +1355,7 @@ static struct prog_call *parse_call(struct parser *p, char **comment)
 	}
 	call->comment = *comment;
 	*comment = NULL;
-	p->lens.n = p->autos.n = 0;
+	p->lens.n = p->autos.n = p->conds.n = 0;
 	if (!expect(p, '('))
 		goto fail;
 	skip_ws(p);
@@ -1252,7 +1470,9 @@ static int parse_lines(struct parser *p, struct prog *prog)
 				p->oom = true;
 				break;
 			}
-			fix_sizes(p, call);
+			fix_conds(p, prog, call);
+			if (!p->failed && !p->oom)
+				fix_sizes(p, call);
 		}
 		if (peek(p) == '\n') {
 			p->pos++;
@@ -1310,6 +1530,7 @@ out:
 	vec_free(&p.vars);
 	vec_free(&p.lens);
 	vec_free(&p.autos);
+	vec_free(&p.conds);
 	prog_free(prog);
 	if (!rc && p.oom)
 		rc = -ENOMEM;

@@ -217,7 +217,7 @@ static void print_group(struct printer *pr, const struct prog_arg *a)
 			    t->array.range_begin == t->array.range_end);
 	size_t last = a->g.n, printed = 0;
 	if (fixed) {
-		while (last > 0 && prog_arg_is_default(a->g.inner[last - 1]))
+		while (last > 0 && prog_field_is_default(a, last - 1))
 			last--;
 	}
 	out(pr, st ? "{" : "[");

@@ -321,7 +321,8 @@ struct prog_arg *prog_arg_default(const struct syz_type *t, enum syz_dir dir)
 	case SYZ_T_STRUCT:
 		return prog_group_new(t, dir, t->st.n_fields);
 	case SYZ_T_UNION:
-		return prog_union_new(t, dir, 0, NULL);
+		return prog_union_new(t, dir, prog_union_default_index(t),
+				      NULL);
 	default:
 		a = prog_arg_new(PROG_ARG_CONST, t, dir);
 		if (a)
@@ -342,7 +343,17 @@ const struct syz_type *prog_child_type(const struct syz_type *t, size_t i,
 	return t->st.fields[i].type;
 }
 
-/* A struct or array arg with @n default children. */
+size_t prog_union_default_index(const struct syz_type *t)
+{
+	for (size_t i = 0; i < t->st.n_fields; i++) {
+		if (t->st.fields[i].cond)
+			return t->st.n_fields - 1;
+	}
+	return 0;
+}
+
+/* A struct or array arg with @n default children (conditional fields
+ * absent: syzkaller's @void is their default). */
 struct prog_arg *prog_group_new(const struct syz_type *t, enum syz_dir dir,
 				size_t n)
 {
@@ -357,8 +368,10 @@ struct prog_arg *prog_group_new(const struct syz_type *t, enum syz_dir dir,
 	for (size_t i = 0; i < n; i++) {
 		enum syz_dir cd;
 		const struct syz_type *ct = prog_child_type(t, i, dir, &cd);
-		a->g.inner[i] = prog_arg_default(ct, cd);
 		a->g.n = i + 1;
+		if (t->kind == SYZ_T_STRUCT && t->st.fields[i].cond)
+			continue;
+		a->g.inner[i] = prog_arg_default(ct, cd);
 		if (!a->g.inner[i])
 			goto fail;
 	}
@@ -392,11 +405,19 @@ struct prog_arg *prog_union_new(const struct syz_type *t, enum syz_dir dir,
 	return a;
 }
 
+bool prog_field_is_default(const struct prog_arg *a, size_t i)
+{
+	const struct prog_arg *f = a->g.inner[i];
+	if (a->type->kind == SYZ_T_STRUCT && a->type->st.fields[i].cond)
+		return !f;
+	return prog_arg_is_default(f);
+}
+
 bool prog_arg_is_default(const struct prog_arg *a)
 {
 	const struct syz_type *t;
 	if (!a)
-		return false; /* an absent conditional field */
+		return true; /* an absent conditional field */
 	t = a->type;
 	switch (a->kind) {
 	case PROG_ARG_CONST:
@@ -425,12 +446,12 @@ bool prog_arg_is_default(const struct prog_arg *a)
 		if (t->kind == SYZ_T_ARRAY && !array_fixed(t))
 			return a->g.n == 0;
 		for (size_t i = 0; i < a->g.n; i++) {
-			if (!prog_arg_is_default(a->g.inner[i]))
+			if (!prog_field_is_default(a, i))
 				return false;
 		}
 		return true;
 	case PROG_ARG_UNION:
-		return a->u.index == 0 &&
+		return a->u.index == prog_union_default_index(t) &&
 		       (!a->u.opt || prog_arg_is_default(a->u.opt));
 	}
 	return false;
@@ -646,7 +667,6 @@ struct prog_call *prog_call_new(const struct syz_call *m)
 struct prog_call *prog_call_default(struct prog *p, const struct syz_call *m)
 {
 	struct prog_call *c = prog_call_new(m);
-	(void)p;
 	if (!c)
 		return NULL;
 	for (size_t i = 0; i < m->n_args; i++) {
@@ -657,6 +677,10 @@ struct prog_call *prog_call_default(struct prog *p, const struct syz_call *m)
 			prog_call_free(c);
 			return NULL;
 		}
+	}
+	if (prog_fix_conds_default(p, c)) {
+		prog_call_free(c);
+		return NULL;
 	}
 	prog_assign_sizes(c);
 	return c;

@@ -61,6 +61,8 @@ struct prog_arg {
 			bool compressed; /* text "$base64": data is zlib */
 		} d;
 		struct {
+			/* NULL: an absent conditional field (if[...]);
+			 * present exactly when its condition holds */
 			struct prog_arg **inner;
 			size_t n;
 		} g;
@@ -245,9 +247,10 @@ typedef int (*prog_hint_fn)(const struct prog *mutant, void *ctx);
 
 /*
  * For call @call_idx of @p and the comparisons KCOV saw while it ran,
- * produce every mutant that replaces an int arg or a data chunk equal to
- * one operand (also narrower/byte-swapped forms) with the other. Returns
- * the number of mutants, or -errno.
+ * produce every mutant that replaces an int arg or a data window equal to
+ * one operand (shrunk, sign-extended or byte-swapped, as syzkaller) with
+ * the other; comparisons and replacements that cannot matter are skipped
+ * (hints.c says which). Returns the number of mutants, or -errno.
  */
 int prog_hints(const struct prog *p, size_t call_idx,
 	       const struct prog_cmp *cmps, size_t n_cmps, prog_hint_fn fn,

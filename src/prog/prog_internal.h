@@ -61,6 +61,8 @@ void prog_gen_state_free(struct gen_state *s);
 int prog_gen_call(struct gen_state *s, const struct syz_call *m);
 struct prog_arg *prog_gen_arg(struct gen_state *s, const struct syz_type *t,
 			      enum syz_dir dir);
+/* Make @c agree with its conditions, generating what must appear. */
+int prog_gen_fix_conds(struct gen_state *s, struct prog_call *c);
 int prog_gen_insert(struct prog *p, const struct prog_choice *ct,
 		    struct prog_rand *r, size_t pos);
 struct prog_arg *prog_gen_data(struct prog_rand *r, const struct syz_type *t,
@@ -69,6 +71,8 @@ size_t prog_choice_ctors(const struct prog_choice *ct,
 			 const struct syz_resource *res, int *out, size_t max);
 
 uint64_t prog_special_int(struct prog_rand *r);
+/* One of the integers generation and mutation try often. */
+bool prog_is_special_int(uint64_t v);
 uint64_t prog_rand_int(struct prog_rand *r);
 uint64_t prog_rand_int_for(struct prog_rand *r, const struct syz_type *t,
 			   uint64_t old);
@@ -85,6 +89,43 @@ bool prog_resource_compatible_loose(const struct syz_resource *dst,
 
 /* Free @old (a subtree of @p) after unlinking results defined in it. */
 void prog_arg_drop(struct prog *p, struct prog_arg *old);
+
+/* ---- Conditional fields (cond.c) ---- */
+
+/*
+ * How prog_fix_conds() changes a call whose conditional fields or union
+ * options disagree with their conditions: @make builds the arg of a field
+ * that must appear (or of the union option chosen among the @pick'ed
+ * matching ones; NULL @pick: the first), @drop frees one that must go.
+ * @stale (optional) is told of each place first (@field: SIZE_MAX for a
+ * union; @holds: whether the condition holds) and may stop the fix by
+ * returning false; @err then gives the error (also when @make fails).
+ */
+struct prog_cond_fixer {
+	struct prog_arg *(*make)(void *ctx, const struct syz_type *t,
+				 enum syz_dir dir);
+	void (*drop)(void *ctx, struct prog_arg *a);
+	size_t (*pick)(void *ctx, size_t n);
+	bool (*stale)(void *ctx, struct prog_arg *parent, size_t field,
+		      int holds);
+	int (*err)(void *ctx);
+	void *ctx;
+};
+
+/* Fix @c until it agrees with its conditions (bounded): 0 or @err. */
+int prog_fix_conds(struct prog_call *c, const struct prog_cond_fixer *fx);
+/* The same with defaults and the first matching option; drops unlink
+ * results from @p. 0 or -ENOMEM. */
+int prog_fix_conds_default(struct prog *p, struct prog_call *c);
+/* Places of @c that disagree with their conditions (the first described
+ * in @why). */
+size_t prog_check_conds(struct prog_call *c, char *why, size_t why_len);
+/* The option a union arg has by default: the last (unconditional) one of
+ * a union with conditions, else the first (as syzkaller). */
+size_t prog_union_default_index(const struct syz_type *t);
+/* Is child @i of struct arg @a at its default? (An absent conditional
+ * field is; a present one is not.) */
+bool prog_field_is_default(const struct prog_arg *a, size_t i);
 
 /* Integer helpers. */
 static inline uint64_t prog_type_bits(const struct syz_type *t)

@@ -26,6 +26,8 @@ static struct prog_arg *deref(struct prog_arg *a)
 	return a;
 }
 
+/* The arg of field @name; *idx = SIZE_MAX when there is no such field
+ * (the arg is NULL also for an absent conditional field). */
 static struct prog_arg *frame_field(const struct frame *f, const char *name,
 				    size_t *idx)
 {
@@ -35,6 +37,7 @@ static struct prog_arg *frame_field(const struct frame *f, const char *name,
 			return f->args[i];
 		}
 	}
+	*idx = SIZE_MAX;
 	return NULL;
 }
 
@@ -46,15 +49,17 @@ static uint64_t frame_offset(const struct frame *f, size_t idx)
 	return off;
 }
 
-/* Resolve @path from frame @f; *off: the target's offset (offsetof). */
+/* Resolve @path from frame @f; *off: the target's offset (offsetof);
+ * *absent: the target is an absent conditional field (NULL returned). */
 static struct prog_arg *resolve(const struct size_ctx *ctx,
 				const struct frame *f, const char *const *path,
-				size_t n, uint64_t *off)
+				size_t n, uint64_t *off, bool *absent)
 {
 	struct prog_arg *cur = NULL;
 	size_t i = 0, idx;
 	const struct frame *g;
 	*off = 0;
+	*absent = false;
 	if (!n)
 		return NULL;
 	if (!strcmp(path[0], "syscall")) {
@@ -66,8 +71,9 @@ static struct prog_arg *resolve(const struct size_ctx *ctx,
 	} else if (!strcmp(path[0], "parent")) {
 		cur = f->self;
 		i = 1;
-	} else if ((cur = frame_field(f, path[0], &idx))) {
+	} else if ((cur = frame_field(f, path[0], &idx)) || idx != SIZE_MAX) {
 		*off = frame_offset(f, idx);
+		*absent = !cur && n == 1;
 		i = 1;
 	} else {
 		for (g = f; g && !cur; g = g->up) {
@@ -88,6 +94,7 @@ static struct prog_arg *resolve(const struct size_ctx *ctx,
 		     j++) {
 			if (!strcmp(s->type->st.fields[j].name, path[i])) {
 				cur = s->g.inner[j];
+				*absent = !cur && i + 1 == n;
 				break;
 			}
 			*off += prog_arg_size(s->g.inner[j]);
@@ -163,11 +170,16 @@ static void walk_frame(struct size_ctx *ctx, const struct frame *f)
 		if (a && a->kind == PROG_ARG_CONST &&
 		    a->type->kind == SYZ_T_LEN) {
 			uint64_t off, v;
+			bool absent;
 			struct prog_arg *t = resolve(ctx, f, a->type->len.path,
-						     a->type->len.n_path, &off);
-			if (t) {
-				v = prog_truncate(a->type,
-						  compute(a->type, t, off));
+						     a->type->len.n_path, &off,
+						     &absent);
+			if (t || absent) {
+				/* an absent conditional field: size 0 */
+				v = !t && !a->type->len.offsetof ?
+					    0 :
+					    compute(a->type, t, off);
+				v = prog_truncate(a->type, v);
 				if (ctx->check && v != a->c.val)
 					ctx->mismatches++;
 				else if (!ctx->check)

@@ -199,6 +199,13 @@ static int check_call(struct vctx *v, struct prog_call *c, unsigned flags)
 	}
 	if (c->props.fail_nth < 0 || c->props.rerun < 0)
 		return fail(v, "negative call property");
+	{
+		char why[256];
+		if (prog_check_conds(c, why, sizeof(why))) {
+			v->arg = 0;
+			return fail(v, "%s", why);
+		}
+	}
 	if ((flags & PROG_VALIDATE_SIZES) && prog_check_sizes(c))
 		return fail(v, "lengths do not match the data");
 	if (prog_call_results(c, &v->defined))

@@ -1525,9 +1525,11 @@ static struct syz_type *compile_type(struct comp *c, struct ast_type *t,
 			}
 			is_range = true;
 		}
+		/* syzkaller's rule: an array of plain 1-byte ints (int8,
+		 * int8be, typedefs of them; not ranges) is a blob. */
 		if (elem->kind == SYZ_T_INT && elem->size == 1 &&
 		    !elem->int_.is_range && !elem->i.bitfield_len &&
-		    !strcmp(elem->name, "int8")) {
+		    elem->i.format <= SYZ_FMT_BIG_ENDIAN) {
 			r = new_type(c, SYZ_T_BUFFER, id);
 			if (!r)
 				return NULL;
@@ -2673,6 +2675,7 @@ static void walk_len(struct walk *w, const struct syz_type *t,
 				 why);
 		break;
 	case SYZ_T_CSUM:
+		w->call->has_csums = true;
 		if (!resolve_path(frames, nf, t->csum.path, t->csum.n_path, why,
 				  sizeof(why)))
 			path_err(w, &t->csum.path_pos, &frames[nf - 1], "csum",
@@ -2703,6 +2706,8 @@ static void walk_len(struct walk *w, const struct syz_type *t,
 			walk_len(w, t->st.fields[i].type, frames, nf + 1);
 			check_expr_paths(w, t->st.fields[i].cond, frames,
 					 nf + 1);
+			if (t->st.fields[i].cond)
+				w->call->has_conds = true;
 		}
 		break;
 	}

@@ -287,6 +287,10 @@ struct syz_call {
 	size_t n_inputs;
 	const struct syz_resource *const *outputs;
 	size_t n_outputs;
+	/* Some struct or union reachable from the args has if[...] /
+	 * a csum[...] field. */
+	bool has_conds;
+	bool has_csums;
 	/* NULL if usable; else why it can never be enabled, e.g. "missing
 	 * consts for amd64: X, Y" or "marked disabled in descriptions". */
 	const char *disabled_reason;

@@ -118,6 +118,23 @@ static inline void pb_copyout(struct pb *b, uint64_t index, uint64_t addr,
 	pb_u(b, size);
 }
 
+/* COPYIN of an inet checksum over @n chunks {kind, a, b}. */
+static inline void pb_copyin_csum(struct pb *b, uint64_t addr, size_t n,
+				  const uint64_t (*ch)[3])
+{
+	pb_u(b, EXEC_OP_COPYIN);
+	pb_u(b, addr);
+	pb_u(b, EXEC_ARG_CSUM);
+	pb_u(b, 2);
+	pb_u(b, EXEC_CSUM_INET);
+	pb_u(b, n);
+	for (size_t i = 0; i < n; i++) {
+		pb_u(b, ch[i][0]);
+		pb_u(b, ch[i][1]);
+		pb_u(b, ch[i][2]);
+	}
+}
+
 static inline void pb_end(struct pb *b)
 {
 	pb_u(b, EXEC_OP_END);

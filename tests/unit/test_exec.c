@@ -224,6 +224,73 @@ static void test_copyin_formats(void **state)
 	free(b);
 }
 
+/* Checksums computed by the executor, against ones worked out by hand
+ * (RFC 1071 over the network-order words): an IPv4 header, a UDP
+ * datagram of odd length with its pseudo header, and a sum of 129,025
+ * words, 129,024 of them 0xffff (more than 32 bits before folding). */
+static void test_csum(void **state)
+{
+	static const uint8_t ip[20] = { 0x45, 0x00, 0x00, 0x73, 0x00,
+					0x00, 0x40, 0x00, 0x40, 0x11,
+					0x00, 0x00, 0xc0, 0xa8, 0x00,
+					0x01, 0xc0, 0xa8, 0x00, 0xc7 };
+	static const uint8_t udp[11] = { 0x12, 0x34, 0x4e, 0x20, 0x00, 0x0b,
+					 0x00, 0x00, 'a',  'b',	 'c' };
+	const uint64_t ip_sum[][3] = { { EXEC_CHUNK_DATA, 0x0, 20 } };
+	const uint64_t udp_sum[][3] = {
+		{ EXEC_CHUNK_DATA, 0xc, 4 }, /* src_ip */
+		{ EXEC_CHUNK_DATA, 0x10, 4 }, /* dst_ip */
+		{ EXEC_CHUNK_CONST, 0x1100, 2 }, /* 0, IPPROTO_UDP */
+		{ EXEC_CHUNK_CONST, 0x0b00, 2 }, /* length 11, big-endian */
+		{ EXEC_CHUNK_DATA, 0x40, 11 },
+	};
+	uint64_t big[64][3];
+	static uint8_t ones[4096];
+	struct pb *b = malloc(sizeof(*b));
+	struct wire_exec e = opts(0);
+	uint8_t got[0x82];
+	struct res r;
+	int p[2];
+
+	(void)state;
+	memset(ones, 0xff, sizeof(ones));
+	for (int i = 0; i < 63; i++) {
+		big[i][0] = EXEC_CHUNK_DATA;
+		big[i][1] = 0x1000;
+		big[i][2] = sizeof(ones);
+	}
+	big[63][0] = EXEC_CHUNK_CONST; /* the word 0x0001 */
+	big[63][1] = 0x0100;
+	big[63][2] = 2;
+	assert_int_equal(pipe(p), 0);
+	exec_worker_stop(); /* the worker must inherit the pipe */
+	pb_begin(b, 1, 0);
+	pb_copyin_data(b, 0, ip, sizeof(ip));
+	pb_copyin_data(b, 0x40, udp, sizeof(udp));
+	pb_copyin_data(b, 0x1000, ones, sizeof(ones));
+	pb_copyin_csum(b, 0x46, 5, udp_sum);
+	pb_copyin_csum(b, 0xa, 1, ip_sum);
+	pb_copyin_csum(b, 0x80, 64, (const uint64_t(*)[3])big);
+	pb_call(b, SYS_write, 0, 3);
+	pb_const(b, (uint64_t)p[1]);
+	pb_ptr(b, 0);
+	pb_const(b, sizeof(got));
+	pb_end(b);
+	run_req(&e, b, &r);
+	assert_int_equal(r.status, WIRE_EXEC_OK);
+	assert_done(&r.calls[0], sizeof(got), 0);
+	assert_int_equal(read(p[0], got, sizeof(got)), (ssize_t)sizeof(got));
+	assert_int_equal(got[0xa], 0xb8);
+	assert_int_equal(got[0xb], 0x61);
+	assert_int_equal(got[0x46], 0x59);
+	assert_int_equal(got[0x47], 0x08);
+	assert_int_equal(got[0x80], 0xff);
+	assert_int_equal(got[0x81], 0xfe);
+	close(p[0]);
+	close(p[1]);
+	free(b);
+}
+
 /* A blocking read and a write that unblocks it, in each mode. */
 static void build_rendezvous(struct pb *b, int rfd, int wfd)
 {
@@ -652,6 +719,7 @@ int main(void)
 		cmocka_unit_test(test_wire_exec),
 		cmocka_unit_test(test_results),
 		cmocka_unit_test(test_copyin_formats),
+		cmocka_unit_test(test_csum),
 		cmocka_unit_test(test_threaded_blocked),
 		cmocka_unit_test(test_collide),
 		cmocka_unit_test(test_program_timeout),

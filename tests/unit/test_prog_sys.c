@@ -6,7 +6,9 @@
  *   the others are listed with the reason, which must be unknown calls.
  * - property: N programs (argv[3], default 100000) generated and mutated
  *   over the DRM calls, each validated, round-tripped through the text
- *   format and through the exec encoding and its decoder.
+ *   format and through the exec encoding and its decoder; N/20 more over
+ *   the calls with conditional fields (bpf, nl80211) and N/50 over packets
+ *   with checksums (write$tun).
  * argv: shared_dir descriptions_dir [N]
  */
 #include <dirent.h>
@@ -133,19 +135,24 @@ static void test_testdata(void **state)
 	free(dir);
 }
 
-/* Decode all of @enc; the decoder must accept what we encode. */
-static void decode_all(const uint8_t *enc, size_t len, size_t n_calls)
+/* Decode all of @enc; the decoder must accept what we encode. Returns
+ * the number of checksum copyins. */
+static size_t decode_all(const uint8_t *enc, size_t len, size_t n_calls)
 {
 	struct exec_decoder d;
-	struct exec_insn in;
-	size_t calls = 0;
+	static struct exec_insn in;
+	size_t calls = 0, csums = 0;
 	int rc;
 	assert_int_equal(exec_decode_init(&d, enc, len), 0);
-	while ((rc = exec_decode_next(&d, &in)) > 0)
+	while ((rc = exec_decode_next(&d, &in)) > 0) {
 		calls += in.op == EXEC_OP_CALL;
+		csums += in.op == EXEC_OP_COPYIN &&
+			 in.arg.kind == EXEC_ARG_CSUM;
+	}
 	if (rc)
 		fail_msg("%s", d.err);
 	assert_int_equal(calls, n_calls);
+	return csums;
 }
 
 /* Drop the pseudo calls the executor does not implement (prog_encode
@@ -165,7 +172,28 @@ static size_t drop_unencodable(struct prog *p)
 
 struct stats {
 	unsigned long progs, calls, encoded, dropped, links;
+	unsigned long cond_present, cond_absent, cond_unions, csums;
 };
+
+/* Count conditional fields present/absent and unions with conditions. */
+static int count_conds(struct prog_arg *a, void *ctx)
+{
+	struct stats *st = ctx;
+	const struct syz_type *t = a->type;
+	if (a->kind == PROG_ARG_GROUP && t->kind == SYZ_T_STRUCT) {
+		for (size_t i = 0; i < a->g.n; i++) {
+			if (!t->st.fields[i].cond)
+				continue;
+			if (a->g.inner[i])
+				st->cond_present++;
+			else
+				st->cond_absent++;
+		}
+	}
+	if (a->kind == PROG_ARG_UNION && t->st.fields[0].cond)
+		st->cond_unions++;
+	return 0;
+}
 
 static void check(const struct syz_target *t, const struct prog *p,
 		  struct stats *st)
@@ -188,13 +216,15 @@ static void check(const struct syz_target *t, const struct prog *p,
 	if (drop_unencodable(q))
 		st->dropped++;
 	assert_int_equal(prog_encode(q, &enc, &len), 0);
-	decode_all(enc, len, q->n_calls);
+	st->csums += decode_all(enc, len, q->n_calls);
 	free(enc);
 	st->encoded++;
 	st->progs++;
 	st->calls += p->n_calls;
-	for (size_t i = 0; i < p->n_calls; i++)
+	for (size_t i = 0; i < p->n_calls; i++) {
 		st->links += p->calls[i]->ret && p->calls[i]->ret->used;
+		prog_call_walk(p->calls[i], count_conds, st);
+	}
 	free(s1);
 	free(s2);
 	prog_free(q);
@@ -202,8 +232,8 @@ static void check(const struct syz_target *t, const struct prog *p,
 
 #define CORPUS 32
 
-static void property(struct syz_target *t, const char *const *pat, size_t n_pat,
-		     unsigned long n, uint64_t seed)
+static struct stats property(struct syz_target *t, const char *const *pat,
+			     size_t n_pat, unsigned long n, uint64_t seed)
 {
 	struct syz_select_opts so = { .enable = pat,
 				      .n_enable = n_pat,
@@ -253,11 +283,17 @@ static void property(struct syz_target *t, const char *const *pat, size_t n_pat,
 	       "lacks) over %zu enabled calls\n",
 	       st.progs, st.calls, st.links, st.encoded, st.dropped,
 	       prog_choice_n_enabled(ct));
+	if (st.cond_present || st.cond_absent || st.cond_unions || st.csums)
+		printf("property: conditional fields %lu present, %lu absent; "
+		       "%lu unions with conditions; %lu checksums encoded\n",
+		       st.cond_present, st.cond_absent, st.cond_unions,
+		       st.csums);
 	assert_true(st.links > st.progs / 10);
 	for (size_t i = 0; i < CORPUS; i++)
 		prog_free(corpus[i]);
 	prog_choice_free(ct);
 	syz_selection_free(sel);
+	return st;
 }
 
 static void test_property_syzkaller(void **state)
@@ -269,6 +305,61 @@ static void test_property_syzkaller(void **state)
 	(void)state;
 	assert_non_null(t);
 	property(t, pat, 3, n_progs, 1);
+	syz_target_free(t);
+	free(syzkaller);
+}
+
+/* Packets with checksums (write$tun): generated and mutated, they
+ * validate, round-trip, encode and decode. */
+static void test_property_csums(void **state)
+{
+	char *syzkaller = path_join(shared_dir, "syzkaller");
+	struct syz_target *t = load(syzkaller, NULL);
+	struct stats st = { 0 };
+	struct prog_choice *ct;
+	struct prog_rand r;
+	bool *en;
+	(void)state;
+	assert_non_null(t);
+	en = calloc(t->n_calls, sizeof(*en));
+	en[syz_target_call(t, "write$tun")->id] = true;
+	en[syz_target_call(t, "openat$tun")->id] = true;
+	ct = prog_choice_new(t, en);
+	prog_rand_seed(&r, 4);
+	while (st.progs < n_progs / 50 + 1) {
+		struct prog *p;
+		assert_int_equal(prog_generate(t, ct, &r, 3, &p), 0);
+		check(t, p, &st);
+		for (int k = 0; k < 3; k++) {
+			assert_int_equal(prog_mutate(p, ct, &r, 3, NULL, 0), 0);
+			check(t, p, &st);
+		}
+		prog_free(p);
+	}
+	printf("property: %lu packet programs, %lu checksums encoded\n",
+	       st.progs, st.csums);
+	assert_true(st.csums > st.progs / 4);
+	prog_choice_free(ct);
+	free(en);
+	syz_target_free(t);
+	free(syzkaller);
+}
+
+/* Calls with conditional fields (bpf, nl80211): every program agrees
+ * with its conditions (prog_validate), and both states occur. */
+static void test_property_conds(void **state)
+{
+	static const char *const pat[] = { "bpf$*", "sendmsg$NL80211_CMD_*",
+					   "syz_80211_inject_frame" };
+	char *syzkaller = path_join(shared_dir, "syzkaller");
+	struct syz_target *t = load(syzkaller, NULL);
+	struct stats st;
+	(void)state;
+	assert_non_null(t);
+	st = property(t, pat, 3, n_progs / 20 + 1, 3);
+	assert_true(st.cond_present > st.progs / 5);
+	assert_true(st.cond_absent > st.progs / 5);
+	assert_true(st.cond_unions > st.progs / 10);
 	syz_target_free(t);
 	free(syzkaller);
 }
@@ -288,6 +379,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_testdata),
 		cmocka_unit_test(test_property_syzkaller),
 		cmocka_unit_test(test_property_drmfuzz),
+		cmocka_unit_test(test_property_conds),
+		cmocka_unit_test(test_property_csums),
 	};
 	if (argc < 3) {
 		fprintf(stderr, "usage: %s SHARED_DIR DESCRIPTIONS_DIR [N]\n",

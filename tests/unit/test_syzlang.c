@@ -687,6 +687,48 @@ static void test_sys_linux(void **state)
 	free(sk);
 }
 
+/* Arrays of plain 1-byte ints are buffers, as syzkaller's compiler makes
+ * them: any int8 (big-endian, typedef'd) but not ranges or flags. */
+static void test_byte_arrays(void **state)
+{
+	(void)state;
+	struct syz_target *t = compile_ok(
+		"type u8 int8\n"
+		"fl = 1, 2\n"
+		"s {\n\ta array[int8]\n\tb array[int8, 4]\n"
+		"\tc array[int8, 2:6]\n\td array[int8be, 3]\n"
+		"\te array[u8, 2]\n\tf array[int8[0:1], 2]\n"
+		"\tg array[flags[fl, int8], 2]\n\th array[int16, 2]\n"
+		"\ti array[const[1, int8], 2]\n} [packed]\n"
+		"f(a ptr[in, s])\n",
+		NULL);
+	const struct syz_type *s = syz_target_struct(t, "s");
+	const struct syz_field *f;
+
+	assert_non_null(s);
+	f = s->st.fields;
+	assert_int_equal(f[0].type->kind, SYZ_T_BUFFER);
+	assert_int_equal(f[0].type->buf.kind, SYZ_BUF_BLOB_RAND);
+	assert_true(f[0].type->varlen);
+	assert_int_equal(f[1].type->kind, SYZ_T_BUFFER);
+	assert_int_equal(f[1].type->buf.kind, SYZ_BUF_BLOB_RANGE);
+	assert_false(f[1].type->varlen);
+	assert_int_equal(f[1].type->size, 4);
+	assert_int_equal(f[2].type->kind, SYZ_T_BUFFER);
+	assert_int_equal(f[2].type->buf.range_begin, 2);
+	assert_int_equal(f[2].type->buf.range_end, 6);
+	assert_true(f[2].type->varlen);
+	assert_int_equal(f[3].type->kind, SYZ_T_BUFFER);
+	assert_int_equal(f[3].type->size, 3);
+	assert_int_equal(f[4].type->kind, SYZ_T_BUFFER);
+	assert_int_equal(f[4].type->size, 2);
+	assert_int_equal(f[5].type->kind, SYZ_T_ARRAY);
+	assert_int_equal(f[6].type->kind, SYZ_T_ARRAY);
+	assert_int_equal(f[7].type->kind, SYZ_T_ARRAY);
+	assert_int_equal(f[8].type->kind, SYZ_T_ARRAY);
+	syz_target_free(t);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -703,6 +745,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_int_values),
 		cmocka_unit_test(test_template_conditions),
 		cmocka_unit_test(test_string_literals),
+		cmocka_unit_test(test_byte_arrays),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_sys_linux),
 	};
