@@ -44,6 +44,20 @@ int serve_handle(const struct wire_hdr *hdr, const uint8_t *payload,
  */
 int serve_stream(int in, int out, char *err, size_t cap);
 
+/*
+ * The serving process's loop (procs.c): like serve_stream, but each
+ * program request (WIRE_EXEC, WIRE_BENCH) goes to the server of its proc
+ * (wire_exec.proc), a child of ours forked on the proc's first request
+ * that runs serve_stream over a socketpair, so that procs run programs at
+ * the same time without sharing anything. PING and unknown types are
+ * answered here; each reply frame reaches @out in one piece. A request
+ * for a proc that is still busy is refused; a proc server that dies is
+ * answered for (WIRE_ERROR) and forked again for the proc's next request.
+ * Returns 0 at a clean EOF (the proc servers are stopped), or -errno
+ * with a description in @err.
+ */
+int serve_procs(int in, int out, char *err, size_t cap);
+
 /* write() all of @len bytes. 0 or -errno. */
 int write_all(int fd, const void *data, size_t len);
 
@@ -62,6 +76,15 @@ int write_all(int fd, const void *data, size_t len);
  * them. 0, or -errno with a message in @err.
  */
 int exec_setup(int kcov, int in, int out, char *err, size_t cap);
+
+/*
+ * In a proc server just forked from the process that ran exec_setup:
+ * a result region, eventfds and KCOV buffers of its own (shared with no
+ * sibling), @sock (its stream to the serving process) kept from programs
+ * like the transport. Without exec_setup, only the latter. 0, or -errno
+ * with a message in @err.
+ */
+int exec_proc_setup(int sock, char *err, size_t cap);
 
 /*
  * Kill the worker process (if any) and whatever its programs left; the
@@ -85,6 +108,8 @@ int exec_handle(uint32_t id, const uint8_t *payload, size_t len,
 #define KCOV_FD_BASE 230
 
 int kcov_open_all(char *err, size_t cap);
+/* Unmap and close them all (kcov_available() is then 0). */
+void kcov_close_all(void);
 int kcov_available(void);
 /* In the calling thread: KCOV_ENABLE of buffer @t (PCs or comparisons). */
 int kcov_enable(int t, int cmps);

@@ -2,7 +2,8 @@
  * drmfuzz-executor: KCOV buffers, one per worker thread. The fds are
  * opened and mapped once by the serving process (as root: debugfs is
  * root-only) and inherited by every program's child, whose threads enable
- * them; a task's exit disables its buffer again.
+ * them; a task's exit disables its buffer again. Each proc server opens
+ * its own (a buffer is enabled by one task at a time).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +56,18 @@ int kcov_open_all(char *err, size_t cap)
 	}
 	kcov_ok = 1;
 	return 0;
+}
+
+void kcov_close_all(void)
+{
+	for (int t = 0; t < KCOV_THREADS; t++) {
+		if (kcov_area[t])
+			munmap(kcov_area[t], KCOV_BUF_WORDS * sizeof(uint64_t));
+		close(KCOV_FD_BASE + t); /* the range is KCOV's alone */
+		kcov_area[t] = NULL;
+		kcov_fd[t] = 0;
+	}
+	kcov_ok = 0;
 }
 
 int kcov_available(void)

@@ -2,7 +2,8 @@
  * drmfuzz-executor: runs in the guest (static binary, PID 1's child).
  * Connects to the host over a virtio-serial port (--port NAME) or stdin/
  * stdout (--stdio, for SSH sessions and tests), says HELLO with what the
- * machine offers, then answers requests until the host hangs up.
+ * machine offers, then answers requests until the host hangs up: each
+ * proc's programs in a server of its own (procs.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -182,7 +183,7 @@ int main(int argc, char **argv)
 		failmsg("HELLO does not fit in a frame");
 	if (write_all(out, frame, w.len))
 		fail("send HELLO");
-	e = serve_stream(in, out, err, sizeof(err));
+	e = serve_procs(in, out, err, sizeof(err));
 	if (e)
 		failmsg("%s", err);
 	return 0;

@@ -45,6 +45,7 @@
 static struct exec_shm *shm;
 static int transport[2] = { -1, -1 };
 static int ready;
+static int kcov_wanted; /* exec_setup opened KCOV: proc servers reopen it */
 static int loadavg_fd = -1;
 
 static struct {
@@ -191,12 +192,45 @@ int exec_setup(int kcov, int in, int out, char *err, size_t cap)
 	}
 	if (kcov && (e = kcov_open_all(err, cap)))
 		return e;
+	kcov_wanted = kcov;
 	/* Orphans of programs come to us to be reaped (and killed). */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	loadavg_fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
 	transport[0] = in;
 	transport[1] = out;
 	ready = 1;
+	return 0;
+}
+
+int exec_proc_setup(int sock, char *err, size_t cap)
+{
+	void *p;
+	int e;
+
+	worker.pid = -1;
+	worker.pidfd = -1;
+	transport[0] = transport[1] = sock;
+	if (!ready)
+		return 0;
+	p = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		snprintf(err, cap, "map the result region: %s",
+			 strerror(errno));
+		return -errno;
+	}
+	munmap(shm, sizeof(*shm));
+	shm = p;
+	if ((e = handover_open())) {
+		snprintf(err, cap, "eventfd: %s", strerror(-e));
+		return e;
+	}
+	if (kcov_wanted) {
+		kcov_close_all();
+		if ((e = kcov_open_all(err, cap)))
+			return e;
+	}
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	return 0;
 }
 

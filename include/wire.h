@@ -6,7 +6,9 @@
  * carries frames: a 16-byte header {magic, version, type, id, len}, all
  * little-endian, then @len payload bytes (at most WIRE_MAX_PAYLOAD).
  * The executor speaks first: one HELLO. Then the host sends requests, each
- * with an id, and the executor answers each with a reply of the same id.
+ * with an id, and the executor answers each with a reply of the same id,
+ * not necessarily in order: the programs of different procs (WIRE_EXEC's
+ * proc) run at the same time, one request per proc at a time.
  * Payloads are built and read with the bounds-checked cursors below; a
  * receiver never trusts a length it has not checked.
  */
@@ -407,7 +409,8 @@ struct wire_exec {
 	uint32_t call_timeout_ms;
 	/* The program is killed after this. 1..WIRE_EXEC_MAX_TIMEOUT_MS. */
 	uint32_t prog_timeout_ms;
-	uint32_t proc; /* value of pid in pid-dependent arguments */
+	uint32_t proc; /* the executor proc that runs it; value of pid in
+			  pid-dependent arguments */
 	const uint8_t *prog; /* decode: points into the payload */
 	size_t prog_len;
 };

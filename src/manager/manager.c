@@ -62,15 +62,31 @@ struct manager {
 	bool cmps;
 };
 
+struct instance;
+
+/* One of a VM's procs: a fuzzing thread with its own exec client. */
+struct proc {
+	struct instance *in;
+	int index; /* the executor's proc */
+	pthread_t thread;
+	struct exec_client *exec;
+	struct prog_rand r;
+	int err; /* what stopped it */
+};
+
 struct instance {
 	struct manager *m;
 	int index;
 	pthread_t thread;
 	struct vm *vm;
-	struct exec_client *exec;
+	struct proc *procs; /* cfg->procs of them */
+	int n_procs;
+	pthread_mutex_t lock; /* console, console_off, stream, first_err */
 	struct report_stream *stream;
 	FILE *console;
 	long console_off;
+	atomic_bool stop; /* a proc saw the machine fail: all of them stop */
+	int first_err; /* the error of the proc that saw it first */
 	uint64_t seed;
 	int boot_failures;
 };
@@ -177,15 +193,29 @@ static void handle_loss(struct instance *in, int err)
 
 /* ---- instances ---- */
 
+/* The console's crash detector says the machine crashed. */
+static bool console_crashed(struct instance *in)
+{
+	bool crashed;
+
+	pthread_mutex_lock(&in->lock);
+	console_poll(in);
+	crashed = report_stream_crashed(in->stream) &&
+		  report_stream_complete(in->stream);
+	pthread_mutex_unlock(&in->lock);
+	return crashed;
+}
+
 static int inst_exec(void *ctx, const struct prog *p, unsigned flags,
 		     struct fuzz_exec_result *res)
 {
-	struct instance *in = ctx;
+	struct proc *pr = ctx;
+	struct instance *in = pr->in;
 	int err;
 
-	if (atomic_load(&stop_requested))
+	if (atomic_load(&stop_requested) || atomic_load(&in->stop))
 		return -EINTR;
-	err = exec_client_run(in->exec, p,
+	err = exec_client_run(pr->exec, p,
 			      (flags & FUZZ_EXEC_CMPS) ? EXEC_CLIENT_CMPS : 0,
 			      res);
 	if (err)
@@ -193,11 +223,38 @@ static int inst_exec(void *ctx, const struct prog *p, unsigned flags,
 	atomic_fetch_add(&in->m->stats.execs, 1);
 	/* A crash that did not kill the machine (lockdep, a WARNING
 	 * without panic_on_warn): stop and restart it. */
-	console_poll(in);
-	if (report_stream_crashed(in->stream) &&
-	    report_stream_complete(in->stream))
+	if (console_crashed(in))
 		return -ECANCELED;
 	return 0;
+}
+
+/*
+ * A proc's fuzzing loop. The first proc to fail stops its siblings: the
+ * machine is given up on (their requests fail at once) and its error is
+ * the one the instance handles.
+ */
+static void *proc_main(void *arg)
+{
+	struct proc *pr = arg;
+	struct instance *in = pr->in;
+	int err = 0;
+
+	while (!atomic_load(&stop_requested) && !atomic_load(&in->stop)) {
+		err = fuzzer_step(in->m->fuzzer, &pr->r, inst_exec, pr);
+		if (err)
+			break;
+	}
+	pr->err = err;
+	if (err && err != -EINTR) {
+		pthread_mutex_lock(&in->lock);
+		if (!atomic_load(&in->stop)) {
+			in->first_err = err;
+			atomic_store(&in->stop, true);
+			vm_cancel(in->vm, err);
+		}
+		pthread_mutex_unlock(&in->lock);
+	}
+	return NULL;
 }
 
 static int inst_boot(struct instance *in)
@@ -224,13 +281,24 @@ static int inst_boot(struct instance *in)
 	snprintf(m->release, sizeof(m->release), "%s", hello.release);
 	report_stream_reset(in->stream);
 	in->console_off = 0;
-	return exec_client_new(in->vm, m->target, &m->eopts, &in->exec);
+	for (int i = 0; i < in->n_procs; i++) {
+		struct exec_opts eo = m->eopts;
+
+		eo.proc = i;
+		err = exec_client_new(in->vm, m->target, &eo,
+				      &in->procs[i].exec);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static void inst_shutdown(struct instance *in)
 {
-	exec_client_free(in->exec);
-	in->exec = NULL;
+	for (int i = 0; i < in->n_procs; i++) {
+		exec_client_free(in->procs[i].exec);
+		in->procs[i].exec = NULL;
+	}
 	if (in->console)
 		fclose(in->console);
 	in->console = NULL;
@@ -238,13 +306,42 @@ static void inst_shutdown(struct instance *in)
 	in->vm = NULL;
 }
 
+/* Fuzz on the booted machine with all procs until one of them stops;
+ * returns that proc's error (or -EINTR on a requested stop). */
+static int inst_fuzz(struct instance *in)
+{
+	int started = 0, err;
+
+	atomic_store(&in->stop, false);
+	in->first_err = 0;
+	for (; started < in->n_procs; started++) {
+		struct proc *pr = &in->procs[started];
+
+		pr->err = 0;
+		if (pthread_create(&pr->thread, NULL, proc_main, pr)) {
+			log_err("vm-%d: cannot start a thread for proc %d",
+				in->index, started);
+			pthread_mutex_lock(&in->lock);
+			if (!atomic_load(&in->stop)) {
+				in->first_err = -EAGAIN;
+				atomic_store(&in->stop, true);
+				vm_cancel(in->vm, -EAGAIN);
+			}
+			pthread_mutex_unlock(&in->lock);
+			break;
+		}
+	}
+	for (int i = 0; i < started; i++)
+		pthread_join(in->procs[i].thread, NULL);
+	err = in->first_err;
+	return err ? err : -EINTR;
+}
+
 static void *inst_main(void *arg)
 {
 	struct instance *in = arg;
 	struct manager *m = in->m;
-	struct prog_rand r;
 
-	prog_rand_seed(&r, in->seed);
 	while (!atomic_load(&stop_requested) && !atomic_load(&m->fatal)) {
 		int err = inst_boot(in);
 
@@ -261,11 +358,7 @@ static void *inst_main(void *arg)
 		}
 		in->boot_failures = 0;
 		atomic_fetch_add(&m->stats.vms, 1);
-		while (!atomic_load(&stop_requested)) {
-			err = fuzzer_step(m->fuzzer, &r, inst_exec, in);
-			if (err)
-				break;
-		}
+		err = inst_fuzz(in);
 		atomic_fetch_sub(&m->stats.vms, 1);
 		if (!atomic_load(&stop_requested)) {
 			handle_loss(in, err == -ECANCELED ? 0 : err);
@@ -480,10 +573,6 @@ int manager_run(const struct manager_opts *o)
 		err = -ENOTSUP;
 		goto out;
 	}
-	if (o->cfg->procs > 1)
-		log_warn(
-			"procs: %d: each VM runs one program at a time for now (the executor serves one request at once); use vm.count for parallelism",
-			o->cfg->procs);
 	err = dir_create(m.workdir, 0755);
 	if (err) {
 		log_err("%s: cannot create the workdir: %s", m.workdir,
@@ -535,8 +624,23 @@ int manager_run(const struct manager_opts *o)
 		inst[i].index = i;
 		inst[i].seed = (uint64_t)time(NULL) * 1000003u + (uint64_t)i;
 		inst[i].stream = report_stream_new(0);
-		pthread_create(&inst[i].thread, NULL, inst_main, &inst[i]);
+		pthread_mutex_init(&inst[i].lock, NULL);
+		inst[i].n_procs = o->cfg->procs > 0 ? o->cfg->procs : 1;
+		inst[i].procs =
+			calloc((size_t)inst[i].n_procs, sizeof(*inst[i].procs));
+		if (!inst[i].procs) {
+			err = -ENOMEM;
+			goto out;
+		}
+		for (int k = 0; k < inst[i].n_procs; k++) {
+			inst[i].procs[k].in = &inst[i];
+			inst[i].procs[k].index = k;
+			prog_rand_seed(&inst[i].procs[k].r,
+				       inst[i].seed * 31u + (uint64_t)k);
+		}
 	}
+	for (int i = 0; i < o->cfg->vm.count; i++)
+		pthread_create(&inst[i].thread, NULL, inst_main, &inst[i]);
 	while (!atomic_load(&stop_requested) && !atomic_load(&m.fatal)) {
 		struct stats_snapshot s;
 		struct buf line = { 0 };
@@ -557,10 +661,8 @@ int manager_run(const struct manager_opts *o)
 	}
 	log_info("stopping: saving the corpus and stats");
 	manager_request_stop();
-	for (int i = 0; i < o->cfg->vm.count; i++) {
+	for (int i = 0; i < o->cfg->vm.count; i++)
 		pthread_join(inst[i].thread, NULL);
-		report_stream_free(inst[i].stream);
-	}
 	{
 		struct stats_snapshot s;
 
@@ -572,6 +674,12 @@ int manager_run(const struct manager_opts *o)
 	if (atomic_load(&m.fatal))
 		err = -EIO;
 out:
+	for (int i = 0; inst && i < o->cfg->vm.count; i++) {
+		report_stream_free(inst[i].stream);
+		free(inst[i].procs);
+		if (inst[i].m)
+			pthread_mutex_destroy(&inst[i].lock);
+	}
 	free(inst);
 	web_stop(m.web);
 	fuzzer_free(m.fuzzer);

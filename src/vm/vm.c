@@ -1,11 +1,15 @@
 /*
  * The backend-independent part of a VM: console capture, waiting for
- * frames while watching for panics and exits, one clear error on failure.
+ * frames while watching for panics and exits, one clear error on failure,
+ * requests from several threads at once (replies matched by id).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +89,16 @@ int vm_start(const struct vm_ops *ops, const struct vm_opts *o, struct vm **out)
 	vm->ops = ops;
 	vm->console_fd = vm->transport_fd = vm->log_fd = -1;
 	vm->next_id = 1;
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&vm->cv, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	pthread_mutex_init(&vm->mu, NULL);
+	pthread_mutex_init(&vm->wmu, NULL);
 	vm->log_path = strdup(o->console_log);
 	if (!vm->log_path) {
 		err = -ENOMEM;
@@ -286,107 +300,117 @@ static const char *how_exited(struct vm *vm, char *b, size_t cap)
 }
 
 /*
+ * One round of waiting for a frame: returns the size of a whole frame in
+ * vm->rx (and *hdr), or a failure (logged; -errno); else polls console
+ * and transport for up to @ms (none when @ms <= 0) and returns 0. @what
+ * names the wait; @silence > 0: a console silent that long is a hang.
+ */
+static long wait_step(struct vm *vm, int ms, double silence, const char *what,
+		      struct wire_hdr *hdr)
+{
+	struct pollfd p[2];
+	nfds_t np = 0;
+	char how[64];
+	long n;
+
+	n = wire_frame_check((const uint8_t *)vm->rx.data, vm->rx.len, hdr);
+	if (n == -EPROTONOSUPPORT) {
+		report(vm,
+		       "%s: the executor speaks protocol version %u, this drmfuzz %u: rebuild both from one tree",
+		       what, hdr->version, WIRE_VERSION);
+		return n;
+	}
+	if (n < 0) {
+		report(vm, "%s: %s from the executor", what,
+		       n == -EMSGSIZE ? "an oversized frame" :
+					"garbage (bad frame magic)");
+		return n;
+	}
+	if (n > 0)
+		return n;
+	if (vm->panicked) {
+		grace(vm);
+		report(vm, "%s: the machine failed: %s", what, vm->fail_line);
+		return -EPIPE;
+	}
+	if (vm->console_fd < 0) {
+		reap(vm, true);
+		report(vm, "%s: the %s process %s%s", what, vm->ops->name,
+		       how_exited(vm, how, sizeof(how)),
+		       vm->boot_seconds > 0 ? "" : " before the handshake");
+		return -EPIPE;
+	}
+	if (vm->transport_fd < 0 || vm->transport_eof) {
+		report(vm, "%s: the executor closed the connection", what);
+		return -EPIPE;
+	}
+	if (ms <= 0)
+		return 0;
+	if (silence > 0 && vm_now() - vm->t_console > silence) {
+		report(vm,
+		       "%s: the console has been silent for %.0f s: the kernel hangs early in boot",
+		       what, silence);
+		return -ETIME;
+	}
+	if (silence > 0 && ms > 1000)
+		ms = 1000;
+	p[np++] = (struct pollfd){ vm->console_fd, POLLIN, 0 };
+	p[np++] = (struct pollfd){ vm->transport_fd, POLLIN, 0 };
+	if (poll(p, np, ms) < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (p[0].revents)
+		console_read(vm);
+	if (!p[1].revents)
+		return 0;
+	if (vm->transport_listening) {
+		int fd = accept4(vm->transport_fd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd >= 0) {
+			close(vm->transport_fd);
+			vm->transport_fd = fd;
+			vm->transport_listening = false;
+		}
+		return 0;
+	}
+	if (buf_reserve(&vm->rx, 65536))
+		return -ENOMEM;
+	ssize_t got = read(vm->transport_fd, vm->rx.data + vm->rx.len, 65536);
+
+	if (got < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (got <= 0) {
+		/* The peer hung up: the console says why. */
+		vm->transport_eof = true;
+		grace(vm);
+		return 0;
+	}
+	vm->rx.len += (size_t)got;
+	vm->rx.data[vm->rx.len] = 0;
+	return 0;
+}
+
+/*
  * Pump console and transport until a whole frame is in vm->rx (returns its
  * size and *hdr) or failure (logged; -errno). @what names the wait.
  */
 static long wait_frame(struct vm *vm, double deadline, double silence,
 		       const char *what, struct wire_hdr *hdr)
 {
-	char how[64];
-
 	for (;;) {
-		struct pollfd p[2];
-		nfds_t np = 0;
-		long n;
-		int ms;
+		double left = deadline - vm_now();
+		long n = wait_step(vm,
+				   left >= INT_MAX / 1000 ? INT_MAX :
+				   left > 0 ? (int)(left * 1000) + 1 :
+					      0,
+				   silence, what, hdr);
 
-		n = wire_frame_check((const uint8_t *)vm->rx.data, vm->rx.len,
-				     hdr);
-		if (n == -EPROTONOSUPPORT) {
-			report(vm,
-			       "%s: the executor speaks protocol version %u, this drmfuzz %u: rebuild both from one tree",
-			       what, hdr->version, WIRE_VERSION);
+		if (n)
 			return n;
-		}
-		if (n < 0) {
-			report(vm, "%s: %s from the executor", what,
-			       n == -EMSGSIZE ? "an oversized frame" :
-						"garbage (bad frame magic)");
-			return n;
-		}
-		if (n > 0)
-			return n;
-		if (vm->panicked) {
-			grace(vm);
-			report(vm, "%s: the machine failed: %s", what,
-			       vm->fail_line);
-			return -EPIPE;
-		}
-		if (vm->console_fd < 0) {
-			reap(vm, true);
-			report(vm, "%s: the %s process %s before the handshake",
-			       what, vm->ops->name,
-			       how_exited(vm, how, sizeof(how)));
-			return -EPIPE;
-		}
-		if (vm->transport_fd < 0) {
-			report(vm, "%s: the executor closed the connection",
-			       what);
-			return -EPIPE;
-		}
-		ms = (int)((deadline - vm_now()) * 1000);
-		if (ms <= 0) {
+		if (vm_now() >= deadline) {
 			report(vm,
 			       "%s: no answer from the executor within %.0f s",
 			       what, deadline - vm->t_start);
 			return -ETIMEDOUT;
-		}
-		if (silence > 0 && vm_now() - vm->t_console > silence) {
-			report(vm,
-			       "%s: the console has been silent for %.0f s: the kernel hangs early in boot",
-			       what, silence);
-			return -ETIME;
-		}
-		if (silence > 0 && ms > 1000)
-			ms = 1000;
-		p[np++] = (struct pollfd){ vm->console_fd, POLLIN, 0 };
-		if (vm->transport_fd >= 0)
-			p[np++] =
-				(struct pollfd){ vm->transport_fd, POLLIN, 0 };
-		if (poll(p, np, ms) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (p[0].revents)
-			console_read(vm);
-		if (np > 1 && p[1].revents) {
-			if (vm->transport_listening) {
-				int fd = accept4(vm->transport_fd, NULL, NULL,
-						 SOCK_CLOEXEC);
-
-				if (fd >= 0) {
-					close(vm->transport_fd);
-					vm->transport_fd = fd;
-					vm->transport_listening = false;
-				}
-				continue;
-			}
-			if (buf_reserve(&vm->rx, 65536))
-				return -ENOMEM;
-			ssize_t got = read(vm->transport_fd,
-					   vm->rx.data + vm->rx.len, 65536);
-
-			if (got < 0 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			if (got <= 0) {
-				/* The peer hung up: the console says why. */
-				transport_close(vm);
-				grace(vm);
-				continue;
-			}
-			vm->rx.len += (size_t)got;
-			vm->rx.data[vm->rx.len] = 0;
 		}
 	}
 }
@@ -471,45 +495,233 @@ int vm_boot(const struct vm_ops *ops, const struct vm_opts *o, int timeout_ms,
 	return err;
 }
 
+/* A request waiting for its reply (on its caller's stack). */
+struct vm_pending {
+	struct vm_pending *next;
+	uint32_t id;
+	bool done;
+	uint16_t type;
+	int err; /* copying the reply */
+	struct buf *reply;
+};
+
+/* How long the reader polls before it lets another waiter look. */
+#define READ_SLICE_MS 200
+
+static struct timespec abs_time(double t)
+{
+	struct timespec ts;
+
+	if (t > 1e9)
+		t = 1e9;
+	ts.tv_sec = (time_t)t;
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec >= 1000000000L)
+		ts.tv_nsec = 999999999L;
+	return ts;
+}
+
+/*
+ * The first failure of a request: the machine is lost; log it (unless
+ * @fmt is NULL) with the console's last lines. Later failures, and
+ * requests still waiting, get the same error. With vm->mu held; waits for
+ * the reader to step aside (the console is its). Returns vm->dead.
+ */
+__attribute__((format(printf, 3, 4))) static int
+fail_locked(struct vm *vm, int err, const char *fmt, ...)
+{
+	while (vm->reading && !vm->dead)
+		pthread_cond_wait(&vm->cv, &vm->mu);
+	if (!vm->dead) {
+		if (fmt) {
+			struct buf msg = { 0 };
+			va_list ap;
+
+			va_start(ap, fmt);
+			buf_vprintf(&msg, fmt, ap);
+			va_end(ap);
+			report(vm, "%s", msg.data ? msg.data : "");
+			buf_free(&msg);
+		}
+		vm->dead = err;
+		pthread_cond_broadcast(&vm->cv);
+	}
+	return vm->dead;
+}
+
+/* Hand each whole frame in vm->rx to its waiter; drop stale replies (to
+ * abandoned requests). With vm->mu and the reader role. */
+static void dispatch(struct vm *vm)
+{
+	struct wire_hdr h;
+	long n;
+
+	while ((n = wire_frame_check((const uint8_t *)vm->rx.data, vm->rx.len,
+				     &h)) > 0) {
+		struct vm_pending *p = vm->pending;
+
+		while (p && (p->done || p->id != h.id))
+			p = p->next;
+		if (p) {
+			buf_reset(p->reply);
+			p->err = buf_append(p->reply,
+					    vm->rx.data + WIRE_HDR_SIZE, h.len);
+			p->type = h.type;
+			p->done = true;
+		}
+		consume(vm, (size_t)n);
+	}
+}
+
+/*
+ * Take the reader role (vm->mu held, no reader) for one poll of up to
+ * @ms, hand out what came, step aside. 0, or the machine's failure
+ * (logged by wait_step).
+ */
+static int read_step(struct vm *vm, int ms)
+{
+	struct wire_hdr h;
+	long n;
+
+	vm->reading = true;
+	pthread_mutex_unlock(&vm->mu);
+	n = wait_step(vm, ms > 0 ? ms : 1, 0, "request", &h);
+	pthread_mutex_lock(&vm->mu);
+	vm->reading = false;
+	if (n < 0 && !vm->dead)
+		vm->dead = (int)n;
+	if (n >= 0)
+		dispatch(vm);
+	pthread_cond_broadcast(&vm->cv);
+	return n < 0 ? vm->dead : 0;
+}
+
+/* Write @len bytes of a request (vm->wmu held). While the executor takes
+ * nothing (it may be writing to us), read what it sends. */
+static int send_all(struct vm *vm, const uint8_t *p, size_t len,
+		    double deadline)
+{
+	while (len) {
+		ssize_t n = send(vm->transport_fd, p, len,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		int err = 0;
+
+		if (n < 0 && errno == ENOTSOCK)
+			n = write(vm->transport_fd, p, len);
+		if (n >= 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		if (vm_now() >= deadline)
+			return -ETIMEDOUT;
+		pthread_mutex_lock(&vm->mu);
+		if (vm->dead) {
+			err = vm->dead;
+		} else if (!vm->reading) {
+			err = read_step(vm, 50);
+		} else {
+			struct pollfd pf = { vm->transport_fd, POLLOUT, 0 };
+
+			pthread_mutex_unlock(&vm->mu);
+			poll(&pf, 1, 50);
+			continue;
+		}
+		pthread_mutex_unlock(&vm->mu);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int vm_request(struct vm *vm, uint16_t type, const void *payload, size_t len,
 	       int timeout_ms, uint16_t *reply_type, struct buf *reply)
 {
 	double deadline = vm_now() + timeout_ms / 1000.0;
-	struct wire_hdr h = { WIRE_MAGIC, WIRE_VERSION, type, vm->next_id++,
+	struct wire_hdr h = { WIRE_MAGIC, WIRE_VERSION, type, 0,
 			      (uint32_t)len };
+	struct vm_pending me = { .reply = reply };
+	struct vm_pending **pp;
 	uint8_t hb[WIRE_HDR_SIZE];
 	int err;
 
 	if (len > WIRE_MAX_PAYLOAD)
 		return -EMSGSIZE;
-	if (vm->transport_fd < 0 || vm->transport_listening)
-		return -ENOTCONN;
-	wire_hdr_encode(hb, &h);
-	err = fd_write_all(vm->transport_fd, hb, sizeof(hb));
-	if (!err && len)
-		err = fd_write_all(vm->transport_fd, payload, len);
-	if (err) {
-		report(vm, "sending a request to the executor: %s",
-		       strerror(-err));
+	pthread_mutex_lock(&vm->mu);
+	if (vm->dead || vm->transport_fd < 0 || vm->transport_listening) {
+		err = vm->dead ? vm->dead : -ENOTCONN;
+		pthread_mutex_unlock(&vm->mu);
 		return err;
 	}
-	for (;;) {
-		struct wire_hdr r;
-		long n = wait_frame(vm, deadline, 0, "request", &r);
+	if (!vm->next_id)
+		vm->next_id = 1; /* 0 is the HELLO's */
+	h.id = me.id = vm->next_id++;
+	me.next = vm->pending;
+	vm->pending = &me;
+	pthread_mutex_unlock(&vm->mu);
 
-		if (n < 0)
-			return (int)n;
-		if (r.id != h.id) {
-			/* A stale reply to an abandoned request. */
-			consume(vm, (size_t)n);
-			continue;
+	wire_hdr_encode(hb, &h);
+	pthread_mutex_lock(&vm->wmu);
+	err = send_all(vm, hb, sizeof(hb), deadline);
+	if (!err && len)
+		err = send_all(vm, payload, len, deadline);
+	pthread_mutex_unlock(&vm->wmu);
+
+	pthread_mutex_lock(&vm->mu);
+	if (err == -ETIMEDOUT)
+		err = fail_locked(
+			vm, err,
+			"request: the executor took no request for %.0f s",
+			timeout_ms / 1000.0);
+	else if (err)
+		err = fail_locked(vm, err,
+				  "sending a request to the executor: %s",
+				  strerror(-err));
+	while (!err && !me.done) {
+		if (vm->dead) {
+			err = vm->dead;
+		} else if (vm_now() >= deadline) {
+			err = fail_locked(
+				vm, -ETIMEDOUT,
+				"request: no answer from the executor within %.0f s",
+				timeout_ms / 1000.0);
+		} else if (!vm->reading) {
+			double left = (deadline - vm_now()) * 1000;
+
+			err = read_step(vm, left < READ_SLICE_MS ?
+						    (int)left + 1 :
+						    READ_SLICE_MS);
+		} else {
+			struct timespec ts = abs_time(deadline);
+
+			pthread_cond_timedwait(&vm->cv, &vm->mu, &ts);
 		}
-		buf_reset(reply);
-		err = buf_append(reply, vm->rx.data + WIRE_HDR_SIZE, r.len);
-		*reply_type = r.type;
-		consume(vm, (size_t)n);
-		return err;
 	}
+	if (me.done && !me.err) {
+		err = 0;
+		*reply_type = me.type;
+	} else if (me.done) {
+		err = me.err;
+	}
+	for (pp = &vm->pending; *pp != &me; pp = &(*pp)->next)
+		;
+	*pp = me.next;
+	pthread_mutex_unlock(&vm->mu);
+	return err;
+}
+
+void vm_cancel(struct vm *vm, int err)
+{
+	pthread_mutex_lock(&vm->mu);
+	if (!vm->dead) {
+		vm->dead = err;
+		pthread_cond_broadcast(&vm->cv);
+	}
+	pthread_mutex_unlock(&vm->mu);
 }
 
 int vm_ping(struct vm *vm, int timeout_ms, double *rtt_us)
@@ -566,5 +778,8 @@ void vm_free(struct vm *vm)
 	buf_free(&vm->rx);
 	free(vm->log_path);
 	free(vm->sock);
+	pthread_cond_destroy(&vm->cv);
+	pthread_mutex_destroy(&vm->mu);
+	pthread_mutex_destroy(&vm->wmu);
 	free(vm);
 }

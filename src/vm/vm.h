@@ -93,12 +93,25 @@ int vm_boot(const struct vm_ops *ops, const struct vm_opts *o, int timeout_ms,
 	    struct vm **out, struct wire_hello *hello);
 
 /*
- * Send one request and wait for the reply with the same id. *reply_type
- * and @reply (reset first; caller owns it) receive the reply. 0 or -errno
- * (logged like vm_handshake's failures).
+ * Send one request and wait up to @timeout_ms for the reply with the same
+ * id. *reply_type and @reply (reset first; caller owns it) receive the
+ * reply. 0 or -errno (logged like vm_handshake's failures).
+ *
+ * Thread-safe after vm_handshake: several threads may have requests out
+ * at once (the executor answers them in any order). The first failure
+ * (no answer in time, the machine or executor gone, a broken stream) is
+ * logged once and makes the machine lost: every request waiting or to
+ * come then fails with the same -errno, without logging again.
  */
 int vm_request(struct vm *vm, uint16_t type, const void *payload, size_t len,
 	       int timeout_ms, uint16_t *reply_type, struct buf *reply);
+
+/*
+ * Give up on @vm without logging: requests waiting or to come fail with
+ * @err (< 0). For the owner of several threads when one of them found the
+ * machine broken. Thread-safe; a no-op once the machine is lost.
+ */
+void vm_cancel(struct vm *vm, int err);
 
 /* A PING with a small payload; *rtt_us receives the round trip. */
 int vm_ping(struct vm *vm, int timeout_ms, double *rtt_us);

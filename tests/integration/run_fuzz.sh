@@ -5,6 +5,7 @@
 #     it cleanly;
 #  2. SIGKILL while it fuzzes, then a restart reloads every saved program
 #     and re-triages it into a non-empty corpus.
+# The VM runs 2 procs (two programs at a time).
 # Usage: run_fuzz.sh DRMFUZZ [SECONDS]
 set -uo pipefail
 drmfuzz=$1
@@ -20,7 +21,7 @@ cat >"$dir/cfg.json" <<CFG
 	"http": "127.0.0.1:$port",
 	"workdir": "$dir/workdir",
 	"type": "qemu",
-	"procs": 1,
+	"procs": 2,
 	"vm": { "count": 1, "cpu": 2, "mem": 2048 }
 }
 CFG

@@ -152,6 +152,10 @@ static void test_bad_values(void **state)
 			       "sandbox: expected \"none\" or \"setuid\""));
 	assert_int_equal(config_load_text("v.cfg", "{\"procs\": 0}", &c),
 			 -EINVAL);
+	assert_int_equal(config_load_text("v.cfg", "{\"procs\": 33}", &c),
+			 -EINVAL);
+	assert_non_null(strstr(logged.data, "v.cfg:1: procs: expected an "
+					    "integer from 1 to 32, got 33"));
 	assert_int_equal(config_load_text("v.cfg",
 					  "{\"enable_syscalls\": [\"a\", 3]}",
 					  &c),

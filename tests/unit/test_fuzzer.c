@@ -4,6 +4,7 @@
  * signal; plus a flaky edge that never reproduces.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -326,6 +327,81 @@ static void test_no_feedback(void **state)
 	syz_target_free(t);
 }
 
+/* Several workers (a VM's procs) call fuzzer_step at once. */
+struct step_arg {
+	struct fuzzer *f;
+	struct fake fk;
+	struct prog_rand r;
+	int err;
+};
+
+static void *steps(void *p)
+{
+	struct step_arg *a = p;
+
+	for (int i = 0; i < 250 && !a->err; i++)
+		a->err = fuzzer_step(a->f, &a->r, fake_exec, &a->fk);
+	return NULL;
+}
+
+static pthread_mutex_t hook_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void on_input_locked(void *ctx, const char *text,
+			    const struct signal_set *sig, bool from_candidate)
+{
+	pthread_mutex_lock(&hook_lock);
+	on_input(ctx, text, sig, from_candidate);
+	pthread_mutex_unlock(&hook_lock);
+}
+
+static void test_concurrent_steps(void **state)
+{
+	struct syz_target *t = load();
+	struct hook h = { 0 };
+	struct fuzzer_opts o = { .target = t,
+				 .on_new_input = on_input_locked,
+				 .hook_ctx = &h,
+				 .smash = 5 };
+	struct step_arg *a = calloc(4, sizeof(*a));
+	struct fuzzer_counts c;
+	pthread_t th[4];
+	uint64_t execs = 0;
+	struct fuzzer *f;
+	char **texts;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(fuzzer_new(&o, &f), 0);
+	for (int i = 0; i < 4; i++) {
+		a[i].f = f;
+		a[i].fk.fail_after = -1;
+		prog_rand_seed(&a[i].r, 100 + (uint64_t)i);
+		assert_int_equal(pthread_create(&th[i], NULL, steps, &a[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(a[i].err, 0);
+		execs += a[i].fk.execs;
+	}
+	fuzzer_counts(f, &c);
+	/* Every run counted once; the corpus grew, each program once. */
+	assert_int_equal(c.execs, execs);
+	assert_true(c.corpus > 3);
+	assert_true(h.inputs >= (int)c.corpus);
+	assert_int_equal(fuzzer_corpus_texts(f, &texts, &n), 0);
+	assert_int_equal(n, c.corpus);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = i + 1; k < n; k++)
+			assert_string_not_equal(texts[i], texts[k]);
+	for (size_t i = 0; i < n; i++)
+		free(texts[i]);
+	free(texts);
+	free(a);
+	free(h.last);
+	fuzzer_free(f);
+	syz_target_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_candidates),
 		cmocka_unit_test(test_exec_error),
 		cmocka_unit_test(test_no_feedback),
+		cmocka_unit_test(test_concurrent_steps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

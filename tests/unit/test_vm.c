@@ -1,10 +1,15 @@
 /*
  * Unit tests: the VM layer with the fake backend (the real executor over
- * a socketpair, and scripted broken machines), the cpio writer and the
- * initramfs, QEMU's command line, the KVM probe's decision, /init.
+ * a socketpair, and scripted broken machines), requests from several
+ * threads to the executor's procs, the cpio writer and the initramfs,
+ * QEMU's command line, the KVM probe's decision, /init.
  * argv[1]: the drmfuzz-executor to use.
  */
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,10 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "exec_build.h"
+#include "ipc/ipc.h"
 #include "util/buf.h"
 #include "util/fileio.h"
 #include "util/log.h"
@@ -96,6 +105,369 @@ static void test_fake_executor(void **state)
 		free(path);
 	}
 	free(h);
+}
+
+/* ---- procs: several threads, one VM, one executor proc each ---- */
+
+/* The fake VM running the real executor, handshake done. */
+static struct vm *procs_vm(const char *log)
+{
+	static char *argv[] = { NULL, "--stdio", NULL };
+	struct wire_hello *h = calloc(1, sizeof(*h));
+	struct vm *vm;
+
+	argv[0] = (char *)executor;
+	vm = fake(argv, log);
+	assert_int_equal(vm_handshake(vm, 10000, h), 0);
+	free(h);
+	return vm;
+}
+
+/* fcntl(0, F_DUPFD, @base + proc), @base + proc < 200: returns the lowest
+ * free fd from there,
+ * base + proc in a fresh worker (the pid-dependent argument: the request's
+ * proc must reach the program). */
+static void prog_dupfd(struct pb *b, uint64_t base)
+{
+	pb_begin(b, 1, 0);
+	pb_call(b, SYS_fcntl, 0, 3);
+	pb_const(b, 0);
+	pb_const(b, F_DUPFD);
+	pb_u(b, EXEC_ARG_CONST);
+	pb_u(b, EXEC_META(8, EXEC_FMT_NATIVE, 0, 0) | EXEC_META_PID);
+	pb_u(b, base);
+	pb_u(b, 1);
+	pb_end(b);
+}
+
+/* r0 = openat(AT_FDCWD, @fifo, O_RDONLY); read(r0, buf, 1): the program
+ * holds until the test opens @fifo for writing (proof that it runs), and
+ * ends when the test closes it. */
+static void prog_hold(struct pb *b, const char *fifo)
+{
+	pb_begin(b, 2, 1);
+	pb_copyin_data(b, 0, fifo, strlen(fifo) + 1);
+	pb_call(b, SYS_openat, 1, 4);
+	pb_const(b, (uint64_t)AT_FDCWD);
+	pb_ptr(b, 0);
+	pb_const(b, O_RDONLY);
+	pb_const(b, 0);
+	pb_call(b, SYS_read, 0, 3);
+	pb_result(b, 0, 0, 0, (uint64_t)-1);
+	pb_ptr(b, 4096);
+	pb_const(b, 1);
+	pb_end(b);
+}
+
+static int exec_on(struct vm *vm, uint32_t proc, const struct pb *b,
+		   struct ipc_result **r, char *why, size_t cap)
+{
+	struct wire_exec e = { .call_timeout_ms = 30000,
+			       .prog_timeout_ms = 30000,
+			       .proc = proc,
+			       .prog = b->buf,
+			       .prog_len = b->len };
+
+	return ipc_exec(vm, &e, 30000, r, why, cap);
+}
+
+/* Open @fifo for writing once a program reads it: the fd, or -1 after
+ * 60 s (the program never ran). */
+static int fifo_writer(const char *fifo)
+{
+	for (int i = 0; i < 6000; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+		if (fd >= 0)
+			return fd;
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+struct worker_arg {
+	struct vm *vm;
+	uint32_t proc;
+	int rounds;
+	const char *fifo; /* hold on it, else dupfd */
+	int err; /* of the last request */
+	int bad; /* replies that were not this thread's */
+	char why[256];
+	struct ipc_result *last;
+};
+
+static void *worker(void *p)
+{
+	struct worker_arg *a = p;
+	struct pb *b = malloc(sizeof(*b));
+
+	for (int k = 0; k < a->rounds; k++) {
+		struct ipc_result *r = NULL;
+		uint64_t base = 100 + 16 * (uint64_t)(k % 6);
+
+		if (a->fifo)
+			prog_hold(b, a->fifo);
+		else
+			prog_dupfd(b, base);
+		a->err = exec_on(a->vm, a->proc, b, &r, a->why, sizeof(a->why));
+		if (a->err)
+			break;
+		if (!a->fifo && (r->status != WIRE_EXEC_OK || r->n_calls != 1 ||
+				 r->calls[0].ret != base + a->proc)) {
+			print_message(
+				"proc %u round %d: status %u, %u calls, ret %lld (%s)\n",
+				a->proc, k, r->status, r->n_calls,
+				r->n_calls ? (long long)r->calls[0].ret : -1LL,
+				r->msg);
+			a->bad++;
+		}
+		ipc_result_free(a->last);
+		a->last = r;
+	}
+	free(b);
+	return NULL;
+}
+
+/* Many requests from 4 threads, one proc each, and PINGs from a fifth:
+ * every reply reaches the thread that asked. */
+static void test_procs_concurrent(void **state)
+{
+	struct vm *vm = procs_vm("procs.log");
+	struct worker_arg a[4];
+	pthread_t t[4];
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		a[i] = (struct worker_arg){ .vm = vm,
+					    .proc = (uint32_t)i * 3,
+					    .rounds = 25 };
+		assert_int_equal(pthread_create(&t[i], NULL, worker, &a[i]), 0);
+	}
+	for (int i = 0; i < 20; i++) {
+		double rtt;
+
+		assert_int_equal(vm_ping(vm, 30000, &rtt), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		if (a[i].err)
+			print_error("proc %u: %s (%s)\n", a[i].proc,
+				    strerror(-a[i].err), a[i].why);
+		assert_int_equal(a[i].err, 0);
+		assert_int_equal(a[i].bad, 0);
+		ipc_result_free(a[i].last);
+	}
+	assert_int_equal(errors.len, 0);
+	vm_free(vm);
+}
+
+/* Two procs' programs are in flight at once: each holds until the test
+ * has seen both run. */
+static void test_procs_overlap(void **state)
+{
+	char *f[2] = { tmp("fifo0"), tmp("fifo1") };
+	struct vm *vm = procs_vm("overlap.log");
+	struct worker_arg a[2];
+	pthread_t t[2];
+	int fd[2];
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(mkfifo(f[i], 0600), 0);
+		a[i] = (struct worker_arg){
+			.vm = vm, .proc = (uint32_t)i, .rounds = 1, .fifo = f[i]
+		};
+		assert_int_equal(pthread_create(&t[i], NULL, worker, &a[i]), 0);
+	}
+	/* Both programs are reading their FIFO before either may end. */
+	fd[0] = fifo_writer(f[0]);
+	fd[1] = fifo_writer(f[1]);
+	assert_true(fd[0] >= 0);
+	assert_true(fd[1] >= 0);
+	close(fd[0]);
+	close(fd[1]);
+	for (int i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(a[i].err, 0);
+		assert_int_equal(a[i].last->status, WIRE_EXEC_OK);
+		assert_int_equal(a[i].last->n_calls, 2);
+		assert_true(a[i].last->calls[1].flags & WIRE_CALL_FINISHED);
+		assert_int_equal(a[i].last->calls[1].ret, 0); /* EOF */
+		ipc_result_free(a[i].last);
+		unlink(f[i]);
+		free(f[i]);
+	}
+	vm_free(vm);
+}
+
+/* Children of @parent (from /proc); their number. */
+static int children(pid_t parent, pid_t *out, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		char path[300], buf[512], *rp;
+		long ppid;
+		FILE *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		buf[0] = 0;
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = 0;
+		fclose(f);
+		rp = strrchr(buf, ')');
+		if (rp && sscanf(rp + 1, " %*c %ld", &ppid) == 1 &&
+		    ppid == parent && n < max)
+			out[n++] = (pid_t)atol(e->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+/* The executor's serving process: the fake VM's process (our only
+ * child), or its child when it serves from a PID namespace. */
+static pid_t serving_pid(void)
+{
+	pid_t k[8];
+
+	assert_int_equal(children(getpid(), k, 8), 1);
+	return children(k[0], k + 1, 1) == 1 ? k[1] : k[0];
+}
+
+/*
+ * A request for a busy proc is refused; a proc server that dies answers
+ * for its request, and the proc's next request gets a new one; the other
+ * procs go on.
+ */
+static void test_procs_busy_and_death(void **state)
+{
+	char *f = tmp("fifo-busy"), why[256];
+	struct vm *vm = procs_vm("busy.log");
+	struct worker_arg a = { .vm = vm, .proc = 2, .rounds = 1 };
+	struct ipc_result *r = NULL;
+	struct pb *b = malloc(sizeof(*b));
+	pid_t srv[8];
+	pthread_t t;
+	int fd, n;
+
+	(void)state;
+	assert_int_equal(mkfifo(f, 0600), 0);
+	a.fifo = f;
+	prog_dupfd(b, 100);
+	assert_int_equal(exec_on(vm, 5, b, &r, why, sizeof(why)), 0);
+	ipc_result_free(r);
+	assert_int_equal(pthread_create(&t, NULL, worker, &a), 0);
+	fd = fifo_writer(f);
+	assert_true(fd >= 0);
+	/* Proc 2 runs a program: another request for it is refused. */
+	assert_int_equal(exec_on(vm, 2, b, &r, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "proc 2 is busy"));
+	/* Kill the proc servers (procs 2 and 5). */
+	n = children(serving_pid(), srv, 8);
+	assert_int_equal(n, 2);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(kill(srv[i], SIGKILL), 0);
+	pthread_join(t, NULL);
+	close(fd);
+	assert_int_equal(a.err, -EINVAL);
+	assert_non_null(strstr(a.why, "proc 2: its server died"));
+	assert_non_null(strstr(a.why, "signal 9"));
+	/* New servers for both. */
+	for (uint32_t proc = 2; proc <= 5; proc += 3) {
+		r = NULL;
+		assert_int_equal(exec_on(vm, proc, b, &r, why, sizeof(why)), 0);
+		assert_int_equal(r->status, WIRE_EXEC_OK);
+		assert_int_equal(r->calls[0].ret, 100 + proc);
+		ipc_result_free(r);
+	}
+	assert_int_equal(errors.len, 0);
+	vm_free(vm);
+	unlink(f);
+	free(f);
+	free(b);
+}
+
+/*
+ * The machine dies while 4 threads wait: each gets the error, which is
+ * logged once. Then vm_cancel on another machine: the waiters get its
+ * error, nothing is logged.
+ */
+static void test_procs_machine_lost(void **state)
+{
+	for (int cancel = 0; cancel < 2; cancel++) {
+		struct vm *vm = procs_vm(cancel ? "cancel.log" : "lost.log");
+		struct worker_arg a[4];
+		pthread_t t[4];
+		char *f[4];
+		int fd[4];
+
+		(void)state;
+		for (int i = 0; i < 4; i++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "fifo-lost%d-%d", cancel,
+				 i);
+			f[i] = tmp(name);
+			assert_int_equal(mkfifo(f[i], 0600), 0);
+			a[i] = (struct worker_arg){ .vm = vm,
+						    .proc = (uint32_t)i,
+						    .rounds = 1,
+						    .fifo = f[i] };
+			assert_int_equal(
+				pthread_create(&t[i], NULL, worker, &a[i]), 0);
+		}
+		for (int i = 0; i < 4; i++) {
+			fd[i] = fifo_writer(f[i]);
+			assert_true(fd[i] >= 0);
+		}
+		/* All 4 programs run; their requests wait. */
+		if (cancel)
+			vm_cancel(vm, -ECANCELED);
+		else
+			assert_int_equal(kill(serving_pid(), SIGKILL), 0);
+		for (int i = 0; i < 4; i++) {
+			pthread_join(t[i], NULL);
+			assert_int_equal(a[i].err,
+					 cancel ? -ECANCELED : -EPIPE);
+			close(fd[i]);
+			unlink(f[i]);
+			free(f[i]);
+		}
+		if (cancel) {
+			assert_int_equal(errors.len, 0);
+		} else {
+			char *once = strstr(errors.data, "last console lines");
+
+			/* The executor's first process goes with it (it
+			 * passes on the status when it waited in front of
+			 * a PID namespace). */
+			assert_non_null(strstr(errors.data,
+					       "request: the fake process"));
+			assert_true(strstr(errors.data, "status 137") ||
+				    strstr(errors.data, "signal 9"));
+			assert_non_null(once);
+			assert_null(strstr(once + 1, "last console lines"));
+		}
+		/* Later requests fail the same way, quietly. */
+		buf_reset(&errors);
+		{
+			double rtt;
+
+			assert_int_equal(vm_ping(vm, 1000, &rtt),
+					 cancel ? -ECANCELED : -EPIPE);
+		}
+		assert_int_equal(errors.len, 0);
+		vm_free(vm);
+	}
 }
 
 /* A broken machine: @script runs under sh; expect @err and @needle. */
@@ -442,6 +814,10 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fake_executor),
+		cmocka_unit_test(test_procs_concurrent),
+		cmocka_unit_test(test_procs_overlap),
+		cmocka_unit_test(test_procs_busy_and_death),
+		cmocka_unit_test(test_procs_machine_lost),
 		cmocka_unit_test(test_fake_failures),
 		cmocka_unit_test(test_boot_hang),
 		cmocka_unit_test(test_boot_retry),

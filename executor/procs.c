@@ -1,0 +1,445 @@
+/*
+ * drmfuzz-executor: procs. The host runs several programs in one machine
+ * at once, each request naming its proc (wire_exec.proc). Every proc has
+ * a server of its own: a child of the serving process, forked on the
+ * proc's first request (after exec_setup, so it inherits the data area
+ * and the checks made at start-up), that takes a result region, eventfds
+ * and KCOV buffers of its own (exec_proc_setup) and runs serve_stream
+ * over a socketpair: its worker, its programs' timeouts, crashes and
+ * recycling are its business alone.
+ *
+ * When it can (CAP_SYS_ADMIN), a proc server is PID 1 of a PID namespace
+ * of its own: its programs cannot signal it (nor, with kill(-1), another
+ * proc), worker_stop's kill(-1) reaches only its own tasks, /proc/loadavg's
+ * last pid (how run.c sees that a program created a task) counts its
+ * tasks alone, and its death takes everything of its programs with it.
+ *
+ * This process reads the host's frames, answers PING (and refuses unknown
+ * types) itself, forwards WIRE_EXEC and WIRE_BENCH to their proc's
+ * server, and copies each reply to the host once its whole frame is in,
+ * so replies of different procs never interleave. It never waits on a
+ * proc: one request per proc is out at a time (another is refused), and
+ * a server that dies, or sends anything but the reply it owes, is killed
+ * and its request answered with WIRE_ERROR; the proc's next request
+ * forks a new one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "executor.h"
+
+#define FRAME_MAX (WIRE_HDR_SIZE + WIRE_MAX_PAYLOAD)
+/* How long a killed proc server is waited for, for its exit status. */
+#define REAP_MS 2000
+
+struct proc {
+	pid_t pid; /* its server; -1: none */
+	int fd; /* our end of the socketpair */
+	int busy; /* a request is out */
+	uint32_t id; /* that request's id */
+	int reaped, status; /* reaped by sweep() before we saw it go */
+	uint8_t *rx; /* FRAME_MAX bytes, mapped at its first start */
+	size_t have;
+};
+
+static struct proc procs[WIRE_EXEC_MAX_PROCS];
+static uint8_t rx[FRAME_MAX];
+static uint8_t tx[FRAME_MAX];
+static int no_pidns;
+
+static int send_all(int fd, const uint8_t *p, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+__attribute__((format(printf, 3, 4))) static int
+reply_error(int out, uint32_t id, const char *fmt, ...)
+{
+	uint8_t frame[WIRE_HDR_SIZE + 2 + 300];
+	char msg[300];
+	struct wire_wr w;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	wire_wr_init(&w, frame, sizeof(frame));
+	wire_frame_begin(&w, WIRE_ERROR, id);
+	wire_put_str(&w, msg);
+	if (wire_frame_end(&w))
+		return w.err;
+	return write_all(out, frame, w.len);
+}
+
+/* Reap what has exited; a proc server's status is kept for proc_lost. */
+static void sweep(void)
+{
+	pid_t pid;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG | __WALL)) > 0) {
+		for (int i = 0; i < (int)WIRE_EXEC_MAX_PROCS; i++) {
+			if (procs[i].pid == pid) {
+				procs[i].reaped = 1;
+				procs[i].status = st;
+			}
+		}
+	}
+}
+
+/* A proc server, in its own PID namespace when it can be. */
+static pid_t fork_proc(void)
+{
+	pid_t pid;
+
+	if (!no_pidns) {
+		/* fork() with CLONE_NEWPID: we have no threads, so the child
+		 * needs none of fork()'s bookkeeping. */
+		pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, NULL,
+				     NULL, 0);
+		if (pid >= 0 || (errno != EPERM && errno != EINVAL &&
+				 errno != ENOSPC && errno != EUSERS))
+			return pid;
+		fprintf(stderr,
+			"drmfuzz-executor: no PID namespace per proc (%s): "
+			"procs see each other's tasks\n",
+			strerror(errno));
+		no_pidns = 1;
+	}
+	return fork();
+}
+
+__attribute__((noreturn)) static void proc_main(int i, int sock, int in,
+						int out)
+{
+	char err[256];
+	int null, e;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* The host's stream is the serving process's alone. */
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int k = 0; k < 2; k++) {
+		int fd = k ? out : in;
+
+		if (fd < 0 || (k && out == in))
+			continue;
+		if (fd <= 2 && null >= 0)
+			dup2(null, fd);
+		else
+			close(fd);
+	}
+	if (null > 2)
+		close(null);
+	for (int k = 0; k < (int)WIRE_EXEC_MAX_PROCS; k++) {
+		if (procs[k].fd >= 0)
+			close(procs[k].fd);
+	}
+	if ((e = exec_proc_setup(sock, err, sizeof(err))) ||
+	    (e = serve_stream(sock, sock, err, sizeof(err)))) {
+		/* Not WIRE_FAIL_PREFIX: the machine is still fine. */
+		fprintf(stderr, "drmfuzz-executor: proc %d: %s\n", i, err);
+		_exit(WIRE_EXIT_FAIL);
+	}
+	_exit(0);
+}
+
+static int proc_start(int i, int in, int out)
+{
+	struct proc *p = &procs[i];
+	int sv[2], e;
+	pid_t pid;
+
+	if (!p->rx) {
+		void *m = mmap(NULL, FRAME_MAX, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+			       0);
+
+		if (m == MAP_FAILED)
+			return -errno;
+		p->rx = m;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	fflush(stderr);
+	pid = fork_proc();
+	if (pid < 0) {
+		e = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		return e;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		proc_main(i, sv[1], in, out);
+	}
+	close(sv[1]);
+	p->pid = pid;
+	p->fd = sv[0];
+	p->busy = 0;
+	p->reaped = 0;
+	p->have = 0;
+	return 0;
+}
+
+static void describe(int st, char *b, size_t cap)
+{
+	if (WIFSIGNALED(st))
+		snprintf(b, cap, "was killed by signal %d", WTERMSIG(st));
+	else if (WIFEXITED(st))
+		snprintf(b, cap, "exited with status %d%s", WEXITSTATUS(st),
+			 WEXITSTATUS(st) == WIRE_EXIT_FAIL ?
+				 " (its reason is on the console)" :
+				 "");
+	else
+		snprintf(b, cap, "ended");
+}
+
+/*
+ * Proc @i's server is gone or broken (@what): kill and reap it, answer
+ * its request. 0, or the transport's error.
+ */
+static int proc_lost(int i, int out, const char *what)
+{
+	struct proc *p = &procs[i];
+	char how[96] = "did not exit";
+	int st, e = 0;
+
+	close(p->fd);
+	if (!p->reaped) {
+		kill(p->pid, SIGKILL);
+		for (int ms = 0; ms < REAP_MS; ms++) {
+			struct timespec ts = { 0, 1000 * 1000 };
+
+			if (waitpid(p->pid, &st, WNOHANG | __WALL) == p->pid) {
+				p->reaped = 1;
+				p->status = st;
+				break;
+			}
+			nanosleep(&ts, NULL);
+		}
+	}
+	if (p->reaped)
+		describe(p->status, how, sizeof(how));
+	fprintf(stderr, "drmfuzz-executor: proc %d: its server %s, %s\n", i,
+		what, how);
+	if (p->busy)
+		e = reply_error(out, p->id,
+				"proc %d: its server %s, %s; the proc's next "
+				"request starts a new one",
+				i, what, how);
+	p->pid = -1;
+	p->fd = -1;
+	p->busy = 0;
+	p->have = 0;
+	return e;
+}
+
+/* The proc a program request is for; 0 when it does not decode (proc 0's
+ * server then refuses it with the reason). */
+static int frame_proc(const struct wire_hdr *h, const uint8_t *payload)
+{
+	size_t off = h->type == WIRE_BENCH ? 4 : 0;
+	struct wire_exec e;
+
+	if (h->len < off ||
+	    wire_exec_decode(payload + off, h->len - off, &e, NULL, 0))
+		return 0;
+	return (int)e.proc;
+}
+
+/* Hand a program request (@frame, @n bytes) to its proc. */
+static int forward(const struct wire_hdr *h, const uint8_t *frame, size_t n,
+		   int in, int out)
+{
+	int i = frame_proc(h, frame + WIRE_HDR_SIZE), e;
+	struct proc *p = &procs[i];
+
+	if (p->busy)
+		return reply_error(
+			out, h->id,
+			"proc %d is busy with request %u: one request per "
+			"proc at a time",
+			i, p->id);
+	if (p->pid < 0 && (e = proc_start(i, in, out)))
+		return reply_error(out, h->id,
+				   "proc %d: cannot start its server: %s", i,
+				   strerror(-e));
+	p->busy = 1;
+	p->id = h->id;
+	if ((e = send_all(p->fd, frame, n)))
+		return proc_lost(i, out, "would not take the request");
+	return 0;
+}
+
+/* Read what proc @i's server sent; pass on each whole reply. */
+static int proc_read(int i, int out)
+{
+	struct proc *p = &procs[i];
+	ssize_t got = read(p->fd, p->rx + p->have, FRAME_MAX - p->have);
+
+	if (got < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (got <= 0)
+		return proc_lost(i, out, "died");
+	p->have += (size_t)got;
+	for (;;) {
+		struct wire_hdr h;
+		long n = wire_frame_check(p->rx, p->have, &h);
+		int e;
+
+		if (n == 0)
+			return 0;
+		if (n < 0 || !p->busy || h.id != p->id)
+			return proc_lost(i, out, "sent a frame it did not owe");
+		if ((e = write_all(out, p->rx, (size_t)n)))
+			return e;
+		p->busy = 0;
+		memmove(p->rx, p->rx + n, p->have - (size_t)n);
+		p->have -= (size_t)n;
+	}
+}
+
+static void stop_all(void)
+{
+	for (int i = 0; i < (int)WIRE_EXEC_MAX_PROCS; i++) {
+		struct proc *p = &procs[i];
+
+		if (p->pid < 0)
+			continue;
+		close(p->fd);
+		if (!p->reaped) {
+			kill(p->pid, SIGKILL);
+			waitpid(p->pid, NULL, __WALL);
+		}
+		p->pid = -1;
+		p->fd = -1;
+		p->busy = 0;
+	}
+}
+
+/* One request from the host. */
+static int handle(const struct wire_hdr *h, const uint8_t *frame, size_t n,
+		  int in, int out)
+{
+	struct wire_wr w;
+	int e;
+
+	if (h->type == WIRE_EXEC || h->type == WIRE_BENCH)
+		return forward(h, frame, n, in, out);
+	wire_wr_init(&w, tx, sizeof(tx));
+	e = serve_handle(h, frame + WIRE_HDR_SIZE, &w);
+	return e ? e : write_all(out, tx, w.len);
+}
+
+int serve_procs(int in, int out, char *err, size_t cap)
+{
+	size_t have = 0;
+	int e = 0;
+
+	for (int i = 0; i < (int)WIRE_EXEC_MAX_PROCS; i++) {
+		procs[i].pid = -1;
+		procs[i].fd = -1;
+	}
+	/* Programs run in the proc servers, which open KCOV themselves. */
+	kcov_close_all();
+	for (;;) {
+		struct pollfd pfd[1 + WIRE_EXEC_MAX_PROCS];
+		int idx[1 + WIRE_EXEC_MAX_PROCS];
+		nfds_t np = 0;
+
+		pfd[np++] = (struct pollfd){ in, POLLIN, 0 };
+		for (int i = 0; i < (int)WIRE_EXEC_MAX_PROCS; i++) {
+			if (procs[i].pid < 0)
+				continue;
+			idx[np] = i;
+			pfd[np++] = (struct pollfd){ procs[i].fd, POLLIN, 0 };
+		}
+		if (poll(pfd, np, 1000) < 0 && errno != EINTR) {
+			e = -errno;
+			snprintf(err, cap, "poll: %s", strerror(errno));
+			break;
+		}
+		sweep();
+		for (nfds_t k = 1; k < np && !e; k++) {
+			if (pfd[k].revents)
+				e = proc_read(idx[k], out);
+		}
+		if (e) {
+			snprintf(err, cap, "reply: %s", strerror(-e));
+			break;
+		}
+		if (!pfd[0].revents)
+			continue;
+		ssize_t got = read(in, rx + have, sizeof(rx) - have);
+
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (got < 0) {
+			e = -errno;
+			snprintf(err, cap, "read: %s", strerror(errno));
+			break;
+		}
+		if (got == 0) {
+			if (have) {
+				snprintf(err, cap,
+					 "host closed the stream inside a "
+					 "frame");
+				e = -EBADMSG;
+			}
+			break;
+		}
+		have += (size_t)got;
+		for (;;) {
+			struct wire_hdr h;
+			long n = wire_frame_check(rx, have, &h);
+
+			if (n < 0) {
+				snprintf(err, cap,
+					 n == -EBADMSG ?
+						 "bad frame magic from host" :
+					 n == -EMSGSIZE ?
+						 "oversized frame from host" :
+						 "host speaks another protocol "
+						 "version");
+				e = (int)n;
+				break;
+			}
+			if (n == 0)
+				break;
+			if ((e = handle(&h, rx, (size_t)n, in, out))) {
+				snprintf(err, cap, "reply: %s", strerror(-e));
+				break;
+			}
+			memmove(rx, rx + n, have - (size_t)n);
+			have -= (size_t)n;
+		}
+		if (e)
+			break;
+	}
+	stop_all();
+	return e;
+}
