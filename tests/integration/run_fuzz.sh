@@ -83,9 +83,19 @@ echo "coverage $first_cov -> $cov PCs, corpus $corpus"
 start "$dir/run2.log"
 wait_vm
 sleep 20
+killed=$pid
 kill -9 $pid
 wait $pid 2>/dev/null
 pid=
+# Its QEMU must not outlive it (the transport socket's name holds its pid).
+for _ in $(seq 1 50); do
+	pgrep -f "path=drmfuzz-$killed-" >/dev/null || break
+	sleep 0.2
+done
+if pgrep -f "path=drmfuzz-$killed-" >/dev/null; then
+	pkill -9 -f "path=drmfuzz-$killed-"
+	fail "QEMU outlived the manager killed with SIGKILL"
+fi
 saved=$(sqlite3 "$dir/workdir/corpus.db" 'PRAGMA integrity_check; SELECT COUNT(*) FROM corpus;' | tr '\n' ' ')
 case "$saved" in
 ok\ *) saved=${saved#ok }; saved=${saved% } ;;
