@@ -5,7 +5,8 @@
 # kept). Writes one CSV per mode (uptime_s, execs, exec_per_s, corpus,
 # signal, coverage, crashes every 10 s), a PNG plot of coverage and corpus
 # over time, and prints the coverage ratio at the end.
-# Usage: bash bench/fuzz_coverage.sh [SECONDS] [OUTDIR] [--sequential]
+# Usage: bash bench/fuzz_coverage.sh [SECONDS] [OUTDIR] [--sequential|--plot-only]
+# (--plot-only redraws the plot from OUTDIR's CSVs.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-1800}
@@ -28,8 +29,11 @@ one() { # one MODE
 		--stats-csv "$out/$mode.csv" "${flags[@]}" >"$out/$mode.log" 2>&1
 }
 
-echo "== feedback and no feedback, $secs s each ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
-if [ "$mode_run" = --sequential ]; then
+[ "$mode_run" = --plot-only ] ||
+	echo "== feedback and no feedback, $secs s each ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
+if [ "$mode_run" = --plot-only ]; then
+	:
+elif [ "$mode_run" = --sequential ]; then
 	one feedback
 	one nofeedback
 else
@@ -57,10 +61,12 @@ set ylabel "distinct kernel PCs"
 set key left top
 plot "$out/feedback.csv" using 1:6 every ::1 with lines lw 2 title "coverage feedback", \
      "$out/nofeedback.csv" using 1:6 every ::1 with lines lw 2 title "no feedback (generation only)"
-set ylabel "corpus programs / signal"
-plot "$out/feedback.csv" using 1:4 every ::1 with lines lw 2 title "corpus (feedback)", \
-     "$out/feedback.csv" using 1:5 every ::1 with lines title "signal (feedback)", \
-     "$out/nofeedback.csv" using 1:5 every ::1 with lines title "signal seen (no feedback)"
+set ylabel "corpus programs (feedback)"
+set y2label "signal (feedback)"
+set y2tics
+set ytics nomirror
+plot "$out/feedback.csv" using 1:4 every ::1 axes x1y1 with lines lw 2 title "corpus", \
+     "$out/feedback.csv" using 1:5 every ::1 axes x1y2 with lines title "signal"
 unset multiplot
 GP
 	echo "plot: $out/coverage.png"
