@@ -2,6 +2,7 @@
 #include "exec_client.h"
 
 #include <errno.h>
+#include <linux/kcov.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +109,8 @@ static int convert(struct exec_client *c, size_t n_calls,
 		for (uint32_t k = 0; k < ic->n_cmps; k++) {
 			c->cmps[cmp_off + k].op1 = ic->cmps[k].arg1;
 			c->cmps[cmp_off + k].op2 = ic->cmps[k].arg2;
+			c->cmps[cmp_off + k].op1_const = ic->cmps[k].type &
+							 KCOV_CMP_CONST;
 		}
 		fc->n_cmps = ic->n_cmps;
 		cmp_off += ic->n_cmps;

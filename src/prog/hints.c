@@ -110,7 +110,7 @@ static int shrink_expand(uint64_t v, unsigned bits, const struct prog_cmp *cmps,
 			for (size_t i = 0; i < n; i++) {
 				uint64_t other[2], nv, hi, r;
 				int k = 0;
-				if (cmps[i].op1 == key)
+				if (cmps[i].op1 == key && !cmps[i].op1_const)
 					other[k++] = cmps[i].op2;
 				if (cmps[i].op2 == key)
 					other[k++] = cmps[i].op1;

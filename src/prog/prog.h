@@ -239,6 +239,9 @@ int prog_minimize(const struct prog *p, int call_idx, prog_pred_fn pred,
 
 struct prog_cmp {
 	uint64_t op1, op2;
+	/* op1 is a constant of the kernel's code (KCOV_CMP_CONST): a program
+	 * value equal to op2 may become op1, never the other way round. */
+	bool op1_const;
 };
 
 /* Called once per mutant; the mutant is only valid during the call.

@@ -557,17 +557,22 @@ static void hint_list_free(struct hint_list *h)
 }
 
 /* Hints for the last call of @text under one comparison. */
-static void hints_of(const char *text, uint64_t op1, uint64_t op2,
-		     struct hint_list *h)
+static void hints_of_cmp(const char *text, struct prog_cmp c,
+			 struct hint_list *h)
 {
 	struct prog_diags d = { 0 };
 	struct prog *p = parse(text, true, &d);
-	struct prog_cmp c = { op1, op2 };
 	int n;
 	hint_list_free(h);
 	n = prog_hints(p, p->n_calls - 1, &c, 1, on_hint, h);
 	assert_int_equal(n, h->n);
 	prog_free(p);
+}
+
+static void hints_of(const char *text, uint64_t op1, uint64_t op2,
+		     struct hint_list *h)
+{
+	hints_of_cmp(text, (struct prog_cmp){ op1, op2, false }, h);
 }
 
 /* The only mutant is @text with @from replaced by @to. */
@@ -619,6 +624,15 @@ static void test_hints(void **state)
 	expect_hint(DEV("0x11223344"), 0x4433, 0x7788, "0x11223344",
 		    "0x11228877");
 	expect_hint(DEV("0x1234"), 0x1234, 0x5678, "0x1234", "0x5678");
+	/* a compile-time constant (op1) is never replaced by the other side */
+	hints_of_cmp(DEV("0x1234"), (struct prog_cmp){ 0x1234, 0x5678, true },
+		     &h);
+	assert_int_equal(h.n, 0);
+	hints_of_cmp(DEV("0x1234"), (struct prog_cmp){ 0x5678, 0x1234, true },
+		     &h);
+	assert_int_equal(h.n, 1);
+	assert_string_equal(h.v[0], DEV("0x5678"));
+	hint_list_free(&h);
 	/* special ints are mutation's job; equal operands change nothing */
 	expect_no_hint(DEV("0x1234"), 0x1234, 0x100);
 	expect_no_hint(DEV("0x1234"), 0x1234, 0x1234);
