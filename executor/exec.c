@@ -105,20 +105,6 @@ int nonfailing(void (*fn)(void *ctx), void *ctx)
 
 /* --- Values. --- */
 
-static uint64_t bswap(uint64_t v, uint32_t size)
-{
-	switch (size) {
-	case 2:
-		return __builtin_bswap16((uint16_t)v);
-	case 4:
-		return __builtin_bswap32((uint32_t)v);
-	case 8:
-		return __builtin_bswap64(v);
-	default:
-		return v;
-	}
-}
-
 static uint64_t load_le(const uint8_t *p, uint32_t size)
 {
 	uint64_t v = 0;
@@ -165,13 +151,13 @@ static void store_int(uint8_t *p, const struct exec_arg *a, uint64_t v)
 	if (a->bf_len) {
 		old = load_le(p, a->size);
 		if (a->format == EXEC_FMT_BIG_ENDIAN)
-			old = bswap(old, a->size);
+			old = exec_bswap(old, a->size);
 		mask = a->bf_len >= 64 ? ~0ull :
 					 ((1ull << a->bf_len) - 1) << a->bf_off;
 		v = (old & ~mask) | ((v << a->bf_off) & mask);
 	}
 	if (a->format == EXEC_FMT_BIG_ENDIAN)
-		v = bswap(v, a->size);
+		v = exec_bswap(v, a->size);
 	memcpy(p, &v, a->size);
 }
 

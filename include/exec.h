@@ -180,4 +180,19 @@ static inline const char *exec_pseudo_name(uint32_t id)
 	}
 }
 
+/* @v with its low @size bytes (2, 4 or 8) reversed: big-endian ints. */
+static inline uint64_t exec_bswap(uint64_t v, uint32_t size)
+{
+	switch (size) {
+	case 2:
+		return __builtin_bswap16((uint16_t)v);
+	case 4:
+		return __builtin_bswap32((uint32_t)v);
+	case 8:
+		return __builtin_bswap64(v);
+	default:
+		return v;
+	}
+}
+
 #endif

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec.h"
 #include "prog_internal.h"
 
 #define MAX_DATA_SCAN 100
@@ -47,20 +48,6 @@ static int add_uniq(struct u64vec *s, uint64_t v)
 static uint64_t mask_bits(unsigned bits)
 {
 	return bits >= 64 ? UINT64_MAX : (1ull << bits) - 1;
-}
-
-static uint64_t swap_int(uint64_t v, unsigned width)
-{
-	switch (width) {
-	case 2:
-		return __builtin_bswap16((uint16_t)v);
-	case 4:
-		return __builtin_bswap32((uint32_t)v);
-	case 8:
-		return __builtin_bswap64(v);
-	default:
-		return v;
-	}
 }
 
 /* NULL or an address in the kernel half (direct map to modules); small
@@ -106,7 +93,7 @@ static int shrink_expand(uint64_t v, unsigned bits, const struct prog_cmp *cmps,
 			if (be && width == 1)
 				continue;
 			if (be)
-				key = swap_int(mutant, width);
+				key = exec_bswap(mutant, width);
 			for (size_t i = 0; i < n; i++) {
 				uint64_t other[2], nv, hi, r;
 				int k = 0;
@@ -126,7 +113,7 @@ static int shrink_expand(uint64_t v, unsigned bits, const struct prog_cmp *cmps,
 						continue;
 					nv &= mask;
 					if (be)
-						nv = swap_int(nv, width);
+						nv = exec_bswap(nv, width);
 					if (prog_is_special_int(nv))
 						continue;
 					r = ((v & ~mask) | nv) & limit;
