@@ -152,6 +152,31 @@ static int handover_open(void)
 	return 0;
 }
 
+/*
+ * A fresh shared result region (replacing the one we had, if any) and
+ * fresh handover eventfds: each proc server needs its own. 0 or -errno.
+ */
+static int region_open(char *err, size_t cap)
+{
+	void *p = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int e;
+
+	if (p == MAP_FAILED) {
+		snprintf(err, cap, "map the result region: %s",
+			 strerror(errno));
+		return -errno;
+	}
+	if (shm)
+		munmap(shm, sizeof(*shm));
+	shm = p;
+	if ((e = handover_open())) {
+		snprintf(err, cap, "eventfd: %s", strerror(-e));
+		return e;
+	}
+	return 0;
+}
+
 int exec_setup(int kcov, int in, int out, char *err, size_t cap)
 {
 	uint8_t *guard =
@@ -178,18 +203,8 @@ int exec_setup(int kcov, int in, int out, char *err, size_t cap)
 		snprintf(err, cap, "map the data area: %s", strerror(errno));
 		return -errno;
 	}
-	p = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) {
-		snprintf(err, cap, "map the result region: %s",
-			 strerror(errno));
-		return -errno;
-	}
-	shm = p;
-	if ((e = handover_open())) {
-		snprintf(err, cap, "eventfd: %s", strerror(-e));
+	if ((e = region_open(err, cap)))
 		return e;
-	}
 	if (kcov && (e = kcov_open_all(err, cap)))
 		return e;
 	kcov_wanted = kcov;
@@ -204,7 +219,6 @@ int exec_setup(int kcov, int in, int out, char *err, size_t cap)
 
 int exec_proc_setup(int sock, char *err, size_t cap)
 {
-	void *p;
 	int e;
 
 	worker.pid = -1;
@@ -212,19 +226,8 @@ int exec_proc_setup(int sock, char *err, size_t cap)
 	transport[0] = transport[1] = sock;
 	if (!ready)
 		return 0;
-	p = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) {
-		snprintf(err, cap, "map the result region: %s",
-			 strerror(errno));
-		return -errno;
-	}
-	munmap(shm, sizeof(*shm));
-	shm = p;
-	if ((e = handover_open())) {
-		snprintf(err, cap, "eventfd: %s", strerror(-e));
+	if ((e = region_open(err, cap)))
 		return e;
-	}
 	if (kcov_wanted) {
 		kcov_close_all();
 		if ((e = kcov_open_all(err, cap)))
