@@ -54,6 +54,11 @@ static struct {
 } results[EXEC_MAX_RESULTS];
 static struct worker workers[KCOV_THREADS];
 
+void exec_fail_slot(struct exec_shm *s)
+{
+	shm = s;
+}
+
 void exec_child_fail(const char *fmt, ...)
 {
 	va_list ap;
@@ -392,12 +397,99 @@ static int fault_fired(int fd)
 	return fired;
 }
 
+/*
+ * What a call can change in the worker that the next program would see,
+ * beyond memory contents and fds (EXEC_TOUCH_*): the worker repairs or
+ * checks only that after the program.
+ */
+static uint32_t call_touches(uint64_t nr)
+{
+	switch (nr) {
+	case SYS_mmap:
+	case SYS_munmap:
+	case SYS_mremap:
+	case SYS_mprotect:
+	case SYS_pkey_mprotect:
+	case SYS_madvise:
+	case SYS_process_madvise:
+	case SYS_remap_file_pages:
+	case SYS_shmat:
+	case SYS_shmdt:
+	case SYS_mbind:
+		return EXEC_TOUCH_MAPS;
+	case SYS_chdir:
+	case SYS_fchdir:
+	case SYS_chroot:
+	case SYS_pivot_root:
+		return EXEC_TOUCH_CWD;
+	case SYS_rt_sigaction:
+	case SYS_rt_sigprocmask:
+	case SYS_sigaltstack:
+		return EXEC_TOUCH_SIGNALS;
+	case SYS_clone:
+	case SYS_clone3:
+	case SYS_fork:
+	case SYS_vfork:
+	case SYS_execve:
+	case SYS_execveat:
+	case SYS_io_uring_setup: /* its workers are our threads */
+	case SYS_io_uring_enter:
+	case SYS_io_uring_register:
+	case SYS_ptrace:
+		return EXEC_TOUCH_TASKS;
+	case SYS_setuid:
+	case SYS_setgid:
+	case SYS_setreuid:
+	case SYS_setregid:
+	case SYS_setresuid:
+	case SYS_setresgid:
+	case SYS_setfsuid:
+	case SYS_setfsgid:
+	case SYS_setgroups:
+	case SYS_capset:
+	case SYS_prctl:
+	case SYS_keyctl:
+		return EXEC_TOUCH_CREDS;
+	case SYS_setrlimit:
+	case SYS_prlimit64:
+		return EXEC_TOUCH_LIMITS;
+	case SYS_unshare:
+	case SYS_setns:
+		return EXEC_TOUCH_ALL;
+	default:
+		return 0;
+	}
+}
+
+static uint32_t touched; /* EXEC_TOUCH_* of the calls since the take */
+static uint64_t data_used; /* the last program's data size */
+static uint32_t threads_started;
+
+uint32_t exec_touched_take(void)
+{
+	return __atomic_exchange_n(&touched, 0, __ATOMIC_ACQ_REL);
+}
+
+uint64_t exec_data_used(void)
+{
+	return data_used;
+}
+
+uint32_t exec_threads_started(void)
+{
+	return __atomic_load_n(&threads_started, __ATOMIC_RELAXED);
+}
+
 static long do_call(const struct job *j)
 {
 	const uint64_t *a = j->args;
+	uint32_t t;
 
 	if (j->kind == EXEC_CALL_PSEUDO)
 		return pseudo_call((uint32_t)j->nr, a);
+	t = call_touches(j->nr);
+	if (t)
+		__atomic_fetch_or(&touched, t, __ATOMIC_RELEASE);
 	return syscall((long)j->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
@@ -520,7 +612,7 @@ static struct worker *worker_get(void)
 					exec_child_fail("pthread_create: %s",
 							strerror(e));
 				w->started = 1;
-				__atomic_fetch_add(&shm->n_threads, 1,
+				__atomic_fetch_add(&threads_started, 1,
 						   __ATOMIC_RELAXED);
 				return w;
 			}
@@ -569,6 +661,8 @@ static void job_fill(struct job *j, const struct exec_insn *in, uint32_t index)
 	j->copyout = in->copyout;
 }
 
+static int enabled; /* KCOV in the program's thread, kept across runs */
+
 int exec_program(const struct wire_exec *r, struct exec_shm *s)
 {
 	static struct exec_insn in, peek;
@@ -577,8 +671,6 @@ int exec_program(const struct wire_exec *r, struct exec_shm *s)
 	uint32_t pair_index = 0, index = 0;
 	int threaded = !!(r->flags & (WIRE_EXEC_THREADED | WIRE_EXEC_COLLIDE));
 	int rc, e;
-
-	static int enabled; /* KCOV in this thread, kept across runs */
 
 	req = r;
 	shm = s;
@@ -592,6 +684,7 @@ int exec_program(const struct wire_exec *r, struct exec_shm *s)
 	}
 	if (exec_decode_init(&d, r->prog, r->prog_len))
 		exec_child_fail("%s", d.err);
+	data_used = d.data_size;
 	/* A reused worker: no result of the previous program is set. */
 	memset(results, 0, sizeof(results[0]) * d.n_results);
 	while ((rc = exec_decode_next(&d, &in)) > 0) {

@@ -38,23 +38,32 @@ int serve_handle(const struct wire_hdr *hdr, const uint8_t *payload,
 		 struct wire_wr *w);
 
 /*
- * Read requests from @in and write replies to @out until EOF. Returns 0 at
- * a clean EOF, or -errno (-EBADMSG etc. for a malformed stream, with a
+ * Read requests from @in and write replies to @out until EOF, one at a
+ * time (tests; the machine's proc servers run exec_serve). Returns 0 at a
+ * clean EOF, or -errno (-EBADMSG etc. for a malformed stream, with a
  * description in @err).
  */
 int serve_stream(int in, int out, char *err, size_t cap);
 
 /*
- * The serving process's loop (procs.c): like serve_stream, but each
- * program request (WIRE_EXEC, WIRE_BENCH) goes to the server of its proc
- * (wire_exec.proc), a child of ours forked on the proc's first request
- * that runs serve_stream over a socketpair, so that procs run programs at
- * the same time without sharing anything. PING and unknown types are
- * answered here; each reply frame reaches @out in one piece. A request
- * for a proc that is still busy is refused; a proc server that dies is
- * answered for (WIRE_ERROR) and forked again for the proc's next request.
- * Returns 0 at a clean EOF (the proc servers are stopped), or -errno
- * with a description in @err.
+ * A proc server's loop over its stream @fd (run.c): WIRE_EXEC requests
+ * are pipelined to the worker, up to WIRE_EXEC_PROC_DEPTH read ahead;
+ * replies go out in order, anything else once the programs before it are
+ * done. Returns 0 at EOF, or -errno with a description in @err.
+ */
+int exec_serve(int fd, char *err, size_t cap);
+
+/*
+ * The serving process's loop (procs.c): each program request (WIRE_EXEC,
+ * WIRE_BENCH) goes to the server of its proc (wire_exec.proc), a child of
+ * ours forked on the proc's first request that runs exec_serve over a
+ * socketpair, so that procs run programs at the same time without
+ * sharing anything. PING and unknown types are answered here; each reply
+ * frame reaches @out in one piece. Up to WIRE_EXEC_PROC_DEPTH requests
+ * per proc are out at a time (one more is refused); a proc server that
+ * dies has its requests answered (WIRE_ERROR) and is forked again for the
+ * proc's next request. Returns 0 at a clean EOF (the proc servers are
+ * stopped), or -errno with a description in @err.
  */
 int serve_procs(int in, int out, char *err, size_t cap);
 
@@ -62,10 +71,10 @@ int serve_procs(int in, int out, char *err, size_t cap);
 int write_all(int fd, const void *data, size_t len);
 
 /*
- * Programs (exec.h encoding) run by a fork server: the serving process
- * forks one child per program; the child enters the sandbox, runs the
- * calls and writes results into a shared region; the parent enforces the
- * program timeout, kills what is left and sends the reply.
+ * Programs (exec.h encoding) run by a persistent worker process per proc
+ * server, fed through a shared region (run.c); the server enforces the
+ * timeouts, replaces the worker when a program breaks or dirties it, and
+ * builds the replies.
  */
 
 /*
@@ -96,7 +105,8 @@ void exec_worker_stop(void);
 /*
  * Answer one WIRE_EXEC payload by appending a WIRE_EXEC_REPLY (or a
  * WIRE_ERROR when the request or program is rejected) frame with @id to
- * @w. Returns the cursor's error.
+ * @w, once the program has run (nothing else in flight). Returns the
+ * cursor's error.
  */
 int exec_handle(uint32_t id, const uint8_t *payload, size_t len,
 		struct wire_wr *w);
@@ -106,6 +116,9 @@ int exec_handle(uint32_t id, const uint8_t *payload, size_t len,
 #define KCOV_BUF_WORDS (256U << 10) /* per thread: PCs, or comparisons x 4 */
 /* Far above the fds programs use, as syzkaller keeps its own. */
 #define KCOV_FD_BASE 230
+/* A program's fds are below this (RLIMIT_NOFILE in the worker): few to
+ * close after each program. */
+#define EXEC_PROG_FDS 32
 
 int kcov_open_all(char *err, size_t cap);
 /* Unmap and close them all (kcov_available() is then 0). */
@@ -147,17 +160,11 @@ struct exec_shm_call {
 
 #define EXEC_SHM_ARENA_WORDS ((WIRE_MAX_PAYLOAD - (64U << 10)) / 8)
 
+/* One program's request and results in the shared region (a slot). */
 struct exec_shm {
-	uint64_t bench_runs; /* WIRE_BENCH: programs run */
 	uint32_t arena_used; /* words handed out, atomic */
-	uint32_t failed; /* the child could not run: msg says why */
+	uint32_t failed; /* the worker could not run: msg says why */
 	uint64_t t_setup, t_done; /* exec_now_ns() stamps of the worker */
-	/* Server <-> worker handshake (run.c). */
-	uint32_t seq; /* request number, written by the server */
-	uint32_t done; /* = seq when the worker finished that request */
-	uint32_t clean; /* = seq when the worker is ready for the next */
-	uint32_t dirty; /* the worker must not run another program */
-	uint32_t n_threads; /* threads the worker created since its start */
 	struct wire_exec req; /* prog points at prog[] below */
 	uint8_t prog[EXEC_MAX_SIZE];
 	char msg[WIRE_EXEC_MSG_MAX];
@@ -166,14 +173,49 @@ struct exec_shm {
 };
 
 /*
+ * Programs a proc server hands its worker ahead: while the worker runs
+ * one, the next waits in the other slot, so the worker goes from program
+ * to program without waiting for the server or the host.
+ */
+#define EXEC_SLOTS 2
+
+/* The region a proc server shares with its worker (run.c). */
+struct exec_ring {
+	uint64_t bench_runs; /* WIRE_BENCH: programs run */
+	uint32_t posted; /* last request number posted, by the server */
+	uint32_t done; /* last one the worker finished */
+	uint32_t dirty; /* the worker will run no more programs */
+	uint32_t pad;
+	uint64_t idle_ns, clean_ns; /* worker: waiting, cleaning up (sums) */
+	struct exec_shm slot[EXEC_SLOTS]; /* request n in slot n % EXEC_SLOTS */
+};
+
+/*
  * In the worker, sandbox entered: run the (already validated) program of
  * @req, filling @shm. Returns when the program is done: 1 when calls are
  * still blocked in worker threads (the worker must then be recycled), 0
  * otherwise. Worker threads are created on demand and kept for the next
  * programs, KCOV enabled in the mode of the first (a worker serves one
- * mode); each creation is counted in shm->n_threads.
+ * mode); exec_threads_started() counts them.
  */
 int exec_program(const struct wire_exec *req, struct exec_shm *shm);
+uint32_t exec_threads_started(void);
+/* The data size the last program declared: its copyins and every pointer
+ * argument's target lie below it (exec.h). */
+uint64_t exec_data_used(void);
+/*
+ * What the calls since the last take may have changed in the worker
+ * (by syscall number; pseudo-syscalls change none of it): the worker
+ * checks and repairs only that between programs.
+ */
+#define EXEC_TOUCH_MAPS (1U << 0) /* mappings: remap the data area */
+#define EXEC_TOUCH_CWD (1U << 1) /* working directory, root */
+#define EXEC_TOUCH_SIGNALS (1U << 2) /* handlers, mask, alternate stack */
+#define EXEC_TOUCH_TASKS (1U << 3) /* processes or threads created */
+#define EXEC_TOUCH_CREDS (1U << 4) /* ids, capabilities, keyrings */
+#define EXEC_TOUCH_LIMITS (1U << 5) /* rlimits */
+#define EXEC_TOUCH_ALL 0x3fU
+uint32_t exec_touched_take(void);
 
 /* WIRE_BENCH (run.c): the ceiling loop; appends a reply like exec_handle. */
 int exec_bench(uint32_t id, const uint8_t *payload, size_t len,
@@ -182,9 +224,10 @@ int exec_bench(uint32_t id, const uint8_t *payload, size_t len,
 /* Stage timing (run.c): CLOCK_MONOTONIC ns; on when drmfuzz_timing=1. */
 uint64_t exec_now_ns(void);
 int exec_timing_on(void);
-void exec_timing_idle(uint64_t ns);
 
-/* The child's way out on an error: message into the shm, exit. */
+/* The slot exec_child_fail writes to (exec_program sets its own). */
+void exec_fail_slot(struct exec_shm *shm);
+/* The worker's way out on an error: message into its slot, exit. */
 __attribute__((noreturn, format(printf, 1, 2))) void
 exec_child_fail(const char *fmt, ...);
 

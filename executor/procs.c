@@ -4,7 +4,7 @@
  * a server of its own: a child of the serving process, forked on the
  * proc's first request (after exec_setup, so it inherits the data area
  * and the checks made at start-up), that takes a result region, eventfds
- * and KCOV buffers of its own (exec_proc_setup) and runs serve_stream
+ * and KCOV buffers of its own (exec_proc_setup) and runs exec_serve
  * over a socketpair: its worker, its programs' timeouts, crashes and
  * recycling are its business alone.
  *
@@ -18,10 +18,11 @@
  * types) itself, forwards WIRE_EXEC and WIRE_BENCH to their proc's
  * server, and copies each reply to the host once its whole frame is in,
  * so replies of different procs never interleave. It never waits on a
- * proc: one request per proc is out at a time (another is refused), and
- * a server that dies, or sends anything but the reply it owes, is killed
- * and its request answered with WIRE_ERROR; the proc's next request
- * forks a new one.
+ * proc: up to WIRE_EXEC_PROC_DEPTH requests per proc are out at a time
+ * (the proc server reads them ahead and runs them in order; one more is
+ * refused), and a server that dies, or sends anything but a reply it
+ * owes, is killed and its requests answered with WIRE_ERROR; the proc's
+ * next request forks a new one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,8 +49,8 @@
 struct proc {
 	pid_t pid; /* its server; -1: none */
 	int fd; /* our end of the socketpair */
-	int busy; /* a request is out */
-	uint32_t id; /* that request's id */
+	uint32_t n_out; /* requests out */
+	uint32_t ids[WIRE_EXEC_PROC_DEPTH]; /* their ids, oldest first */
 	int reaped, status; /* reaped by sweep() before we saw it go */
 	uint8_t *rx; /* FRAME_MAX bytes, mapped at its first start */
 	size_t have;
@@ -159,7 +160,7 @@ __attribute__((noreturn)) static void proc_main(int i, int sock, int in,
 			close(procs[k].fd);
 	}
 	if ((e = exec_proc_setup(sock, err, sizeof(err))) ||
-	    (e = serve_stream(sock, sock, err, sizeof(err)))) {
+	    (e = exec_serve(sock, err, sizeof(err)))) {
 		/* Not WIRE_FAIL_PREFIX: the machine is still fine. */
 		fprintf(stderr, "drmfuzz-executor: proc %d: %s\n", i, err);
 		_exit(WIRE_EXIT_FAIL);
@@ -199,7 +200,7 @@ static int proc_start(int i, int in, int out)
 	close(sv[1]);
 	p->pid = pid;
 	p->fd = sv[0];
-	p->busy = 0;
+	p->n_out = 0;
 	p->reaped = 0;
 	p->have = 0;
 	return 0;
@@ -246,14 +247,14 @@ static int proc_lost(int i, int out, const char *what)
 		describe(p->status, how, sizeof(how));
 	fprintf(stderr, "drmfuzz-executor: proc %d: its server %s, %s\n", i,
 		what, how);
-	if (p->busy)
-		e = reply_error(out, p->id,
+	for (uint32_t k = 0; k < p->n_out && !e; k++)
+		e = reply_error(out, p->ids[k],
 				"proc %d: its server %s, %s; the proc's next "
 				"request starts a new one",
 				i, what, how);
 	p->pid = -1;
 	p->fd = -1;
-	p->busy = 0;
+	p->n_out = 0;
 	p->have = 0;
 	return e;
 }
@@ -278,18 +279,17 @@ static int forward(const struct wire_hdr *h, const uint8_t *frame, size_t n,
 	int i = frame_proc(h, frame + WIRE_HDR_SIZE), e;
 	struct proc *p = &procs[i];
 
-	if (p->busy)
-		return reply_error(
-			out, h->id,
-			"proc %d is busy with request %u: one request per "
-			"proc at a time",
-			i, p->id);
+	if (p->n_out == WIRE_EXEC_PROC_DEPTH)
+		return reply_error(out, h->id,
+				   "proc %d is busy with %u requests (%u..%u): "
+				   "at most %u per proc at a time",
+				   i, p->n_out, p->ids[0], p->ids[p->n_out - 1],
+				   WIRE_EXEC_PROC_DEPTH);
 	if (p->pid < 0 && (e = proc_start(i, in, out)))
 		return reply_error(out, h->id,
 				   "proc %d: cannot start its server: %s", i,
 				   strerror(-e));
-	p->busy = 1;
-	p->id = h->id;
+	p->ids[p->n_out++] = h->id;
 	if ((e = send_all(p->fd, frame, n)))
 		return proc_lost(i, out, "would not take the request");
 	return 0;
@@ -309,15 +309,20 @@ static int proc_read(int i, int out)
 	for (;;) {
 		struct wire_hdr h;
 		long n = wire_frame_check(p->rx, p->have, &h);
+		uint32_t k = 0;
 		int e;
 
 		if (n == 0)
 			return 0;
-		if (n < 0 || !p->busy || h.id != p->id)
+		while (n > 0 && k < p->n_out && p->ids[k] != h.id)
+			k++;
+		if (n < 0 || k == p->n_out)
 			return proc_lost(i, out, "sent a frame it did not owe");
 		if ((e = write_all(out, p->rx, (size_t)n)))
 			return e;
-		p->busy = 0;
+		memmove(p->ids + k, p->ids + k + 1,
+			sizeof(p->ids[0]) * (p->n_out - k - 1));
+		p->n_out--;
 		memmove(p->rx, p->rx + n, p->have - (size_t)n);
 		p->have -= (size_t)n;
 	}
@@ -337,7 +342,7 @@ static void stop_all(void)
 		}
 		p->pid = -1;
 		p->fd = -1;
-		p->busy = 0;
+		p->n_out = 0;
 	}
 }
 

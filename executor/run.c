@@ -1,15 +1,29 @@
 /*
- * drmfuzz-executor: the program server. Checks a WIRE_EXEC request and
- * hands it to a worker process through the shared region: the worker is
- * forked once, enters the sandbox once and then runs program after
- * program (its data area remapped, its fds closed between programs). The
- * server enforces the program timeout and builds the reply from the
- * shared region, which it re-checks: the program could have written
- * anything there. A worker is replaced (killed with everything it left
- * behind) when a program crashes it, times out, leaves calls blocked,
- * creates processes or threads, changes its credentials, after
- * WORKER_MAX_RUNS programs, or when a request needs another sandbox or
- * KCOV mode.
+ * drmfuzz-executor: the program server. Checks each WIRE_EXEC request and
+ * hands it to a worker process through the shared region (struct
+ * exec_ring): the worker is forked once, enters the sandbox once and then
+ * runs program after program, resetting between them what a program may
+ * have changed that the next would see (its fds closed, the data area
+ * zeroed or mapped afresh, the working directory and signal handlers
+ * restored).
+ *
+ * Requests are pipelined: while the worker runs one program, the server
+ * already posts the next into the other slot, so the worker goes on
+ * without waiting for the server, the serving process or the host, and
+ * the server builds each reply (re-checking the slot: the program could
+ * have written anything there) while the next program runs. Programs
+ * still run one at a time and in order; each has its own timeout, counted
+ * from when the one before it ended.
+ *
+ * The worker checks itself after each program and runs no further one
+ * (the server replaces it, killed with everything it left behind, and
+ * posts the programs it did not run to the new one) when calls are still
+ * blocked, the program created a process or thread (the PID namespace's
+ * last pid moved), or its credentials changed. The server also replaces
+ * it after a crash or a timeout, when a task of a program came back to us
+ * (we are the subreaper), after WORKER_MAX_RUNS programs, or when a
+ * request needs another sandbox or KCOV mode (after the programs before
+ * it are done).
  *
  * A task a program creates (fork, clone) carries on as a copy of the
  * worker, sharing the region and the eventfds. It must never take part in
@@ -28,6 +42,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -39,10 +54,17 @@
 #define MAX_RERUN 100
 #define WORKER_MAX_RUNS 1000
 /* Kept open in the worker; programs' fds are closed after each program. */
+#define LOADAVG_FD (KCOV_FD_BASE - 3) /* /proc/loadavg */
 #define GO_FD (KCOV_FD_BASE - 2) /* eventfd: server -> worker */
 #define DONE_FD (KCOV_FD_BASE - 1) /* eventfd: worker -> server */
+/* The data area is zeroed page by page when a program declared at most
+ * this many pages of it; beyond, and every DATA_REMAP_EVERY programs (a
+ * kernel write through a stray pointer), it is mapped afresh. */
+#define ZERO_MAX_PAGES 256
+#define DATA_REMAP_EVERY 64
+#define FRAME_MAX (WIRE_HDR_SIZE + WIRE_MAX_PAYLOAD)
 
-static struct exec_shm *shm;
+static struct exec_ring *ring;
 static int transport[2] = { -1, -1 };
 static int ready;
 static int kcov_wanted; /* exec_setup opened KCOV: proc servers reopen it */
@@ -52,29 +74,35 @@ static struct {
 	pid_t pid; /* -1: none */
 	int pidfd;
 	uint32_t key; /* sandbox | KCOV mode << 8 */
-	uint32_t runs;
-	long first_pid; /* the worker's own pid in our PID namespace view */
-} worker = { -1, -1, 0, 0, 0 };
+	uint32_t runs; /* programs posted to it */
+} worker = { -1, -1, 0, 0 };
+
+/* The programs posted and not yet answered, oldest first. */
+struct flight {
+	uint32_t id, seq, key, n_calls, timeout_ms;
+	uint64_t t_head; /* ms: when it became the oldest (its clock) */
+	uint64_t t_rx, t_post; /* ns: received, posted (timing) */
+};
+static struct flight fl[EXEC_SLOTS];
+static int n_fl;
+static uint32_t seq; /* the last request number posted */
 
 /*
  * Stage timing (drmfuzz_timing=1 in the environment, i.e. on the kernel
- * command line): per-stage totals printed on the console every 32
+ * command line): per-program averages printed on the console every 32
  * programs.
  */
 enum {
-	T_IDLE, /* reply sent -> next request received */
-	T_VALIDATE,
-	T_START, /* forking a worker (when one was needed) */
-	T_HANDOFF, /* request posted -> worker starts the program */
+	T_ACCEPT, /* request in -> posted (validation) */
+	T_QUEUE, /* posted -> the worker starts it */
 	T_PROG, /* the program in the worker */
-	T_DONE, /* program done -> server saw it */
-	T_CHECK, /* leftover checks, recycling */
-	T_ENCODE,
+	T_REPLY, /* program done -> its reply built */
+	T_IDLE, /* the worker waiting for a program */
+	T_CLEAN, /* the worker's clean-up after a program */
 	T_N
 };
-static const char *const t_names[T_N] = { "idle",    "validate", "start",
-					  "handoff", "prog",	 "done",
-					  "check",   "encode" };
+static const char *const t_names[T_N] = { "accept", "queue", "prog",
+					  "reply",  "idle",  "clean" };
 static int timing = -1;
 static uint64_t t_sum[T_N], t_runs;
 
@@ -84,24 +112,6 @@ uint64_t exec_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-void exec_timing_idle(uint64_t ns)
-{
-	t_sum[T_IDLE] += ns;
-}
-
-static void timing_report(void)
-{
-	if (++t_runs % 32)
-		return;
-	fprintf(stderr, "drmfuzz-executor: timing over 32 programs (ms each):");
-	for (int i = 0; i < T_N; i++) {
-		fprintf(stderr, " %s %.2f", t_names[i],
-			(double)t_sum[i] / 32e6);
-		t_sum[i] = 0;
-	}
-	fprintf(stderr, "\n");
 }
 
 int exec_timing_on(void)
@@ -114,6 +124,28 @@ int exec_timing_on(void)
 	return timing;
 }
 
+static void timing_report(void)
+{
+	if (++t_runs % 32)
+		return;
+	t_sum[T_IDLE] =
+		__atomic_exchange_n(&ring->idle_ns, 0, __ATOMIC_RELAXED);
+	t_sum[T_CLEAN] =
+		__atomic_exchange_n(&ring->clean_ns, 0, __ATOMIC_RELAXED);
+	fprintf(stderr, "drmfuzz-executor: timing over 32 programs (ms each):");
+	for (int i = 0; i < T_N; i++) {
+		fprintf(stderr, " %s %.2f", t_names[i],
+			(double)t_sum[i] / 32e6);
+		t_sum[i] = 0;
+	}
+	fprintf(stderr, "\n");
+}
+
+static uint64_t now_ms(void)
+{
+	return exec_now_ns() / 1000000;
+}
+
 static int data_map(int fixed)
 {
 	void *p = (void *)(uintptr_t)EXEC_DATA_ADDR;
@@ -124,6 +156,46 @@ static int data_map(int fixed)
 		    -1, 0) == p ?
 		       0 :
 		       -1;
+}
+
+static int page_zero(const uint64_t *p)
+{
+	uint64_t any = 0;
+
+	for (size_t i = 0; i < EXEC_PAGE_SIZE / 8; i++)
+		any |= p[i];
+	return !any;
+}
+
+/*
+ * Make the data area what a fresh mapping is, all zeros, for the next
+ * program. Mapping it afresh (needed after calls that change mappings,
+ * @maps) costs a page fault (a fresh zero page, slow under KASAN) for
+ * every page the next program touches, and unmapping 16 MiB walks its
+ * page tables; so otherwise only the pages the program declared (exec.h's
+ * data size: its copyins and pointer targets) are looked at, and those
+ * it left non-zero are zeroed and stay mapped. A kernel write through a
+ * stray pointer elsewhere is undone by the remap every DATA_REMAP_EVERY
+ * programs. 0 or -1.
+ */
+static int data_reset(int maps)
+{
+	static unsigned runs;
+	uint8_t *base = (uint8_t *)(uintptr_t)EXEC_DATA_ADDR;
+	uint64_t used = exec_data_used();
+	size_t pages = (size_t)((used + EXEC_PAGE_SIZE - 1) / EXEC_PAGE_SIZE);
+
+	if (maps || ++runs % DATA_REMAP_EVERY == 0 || pages > ZERO_MAX_PAGES)
+		return data_map(1);
+	for (size_t i = 0; i < pages; i++) {
+		uint8_t *p = base + i * EXEC_PAGE_SIZE;
+
+		/* Reading a page never written maps the shared zero page;
+		 * writing it would fault a page in. */
+		if (!page_zero((const uint64_t *)p))
+			memset(p, 0, EXEC_PAGE_SIZE);
+	}
+	return 0;
 }
 
 /*
@@ -153,12 +225,12 @@ static int handover_open(void)
 }
 
 /*
- * A fresh shared result region (replacing the one we had, if any) and
- * fresh handover eventfds: each proc server needs its own. 0 or -errno.
+ * A fresh shared region (replacing the one we had, if any) and fresh
+ * handover eventfds: each proc server needs its own. 0 or -errno.
  */
 static int region_open(char *err, size_t cap)
 {
-	void *p = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE,
+	void *p = mmap(NULL, sizeof(*ring), PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	int e;
 
@@ -167,9 +239,11 @@ static int region_open(char *err, size_t cap)
 			 strerror(errno));
 		return -errno;
 	}
-	if (shm)
-		munmap(shm, sizeof(*shm));
-	shm = p;
+	if (ring)
+		munmap(ring, sizeof(*ring));
+	ring = p;
+	n_fl = 0;
+	seq = 0;
 	if ((e = handover_open())) {
 		snprintf(err, cap, "eventfd: %s", strerror(-e));
 		return e;
@@ -237,17 +311,11 @@ int exec_proc_setup(int sock, char *err, size_t cap)
 	return 0;
 }
 
-static uint64_t now_ms(void)
-{
-	return exec_now_ns() / 1000000;
-}
-
 /* The last pid allocated in our PID namespace (/proc/loadavg), or -1. */
-static long last_pid(void)
+static long last_pid(int fd)
 {
 	char buf[128];
-	ssize_t n = loadavg_fd < 0 ? -1 :
-				     pread(loadavg_fd, buf, sizeof(buf) - 1, 0);
+	ssize_t n = fd < 0 ? -1 : pread(fd, buf, sizeof(buf) - 1, 0);
 	char *sp;
 
 	if (n <= 0)
@@ -257,11 +325,14 @@ static long last_pid(void)
 	return sp ? strtol(sp + 1, NULL, 10) : -1;
 }
 
-/* Close every fd but stdio, the eventfds and KCOV's. */
+/*
+ * Close the program's fds: all are below EXEC_PROG_FDS (ours are above).
+ * Each fd in the range costs a lock round under lockdep: the range is
+ * kept short.
+ */
 static void close_program_fds(void)
 {
-	syscall(SYS_close_range, 3, GO_FD - 1, 0);
-	syscall(SYS_close_range, KCOV_FD_BASE + KCOV_THREADS, ~0U, 0);
+	syscall(SYS_close_range, 3, EXEC_PROG_FDS - 1, 0);
 }
 
 /*
@@ -274,7 +345,7 @@ static void stray_check(pid_t self)
 {
 	if ((pid_t)syscall(SYS_gettid) == self)
 		return;
-	__atomic_store_n(&shm->dirty, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&ring->dirty, ~0U, __ATOMIC_RELEASE);
 	for (;;)
 		syscall(SYS_exit, 0);
 }
@@ -289,15 +360,21 @@ static int has_children(void)
 	       errno != ECHILD;
 }
 
-/* The worker: set up once, then run the programs posted to it. */
-__attribute__((noreturn)) static void worker_main(uint32_t sandbox)
+/*
+ * The worker: set up once, then run the programs posted after request
+ * number @from, one after the other.
+ */
+__attribute__((noreturn)) static void worker_main(uint32_t sandbox,
+						  uint32_t from)
 {
 	pid_t self = (pid_t)syscall(SYS_gettid);
 	char err[200];
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
+	long pid0;
 	int null;
 
+	exec_fail_slot(&ring->slot[(from + 1) % EXEC_SLOTS]);
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* The program must not reach the host's stream. */
@@ -312,8 +389,16 @@ __attribute__((noreturn)) static void worker_main(uint32_t sandbox)
 	}
 	if (null > 2)
 		close(null);
+	if (loadavg_fd >= 0 && dup3(loadavg_fd, LOADAVG_FD, O_CLOEXEC) < 0)
+		exec_child_fail("dup /proc/loadavg: %s", strerror(errno));
 	if (loadavg_fd >= 0)
 		close(loadavg_fd);
+	/* Everything above the programs' fds goes (ours stay open). */
+	syscall(SYS_close_range, EXEC_PROG_FDS, LOADAVG_FD - 1, 0);
+	syscall(SYS_close_range, KCOV_FD_BASE + KCOV_THREADS, ~0U, 0);
+	if (setrlimit(RLIMIT_NOFILE,
+		      &(struct rlimit){ EXEC_PROG_FDS, EXEC_PROG_FDS }))
+		exec_child_fail("RLIMIT_NOFILE: %s", strerror(errno));
 	if (sandbox_enter(sandbox, err, sizeof(err)))
 		exec_child_fail("sandbox: %s", err);
 	getresuid(&ru, &eu, &su);
@@ -321,55 +406,88 @@ __attribute__((noreturn)) static void worker_main(uint32_t sandbox)
 	if (chdir("/tmp"))
 		exec_child_fail("chdir /tmp: %s", strerror(errno));
 	nonfailing_install();
-	for (uint32_t seq = 0;;) {
-		uint64_t v = 1;
+	/* Our own pid, unless the namespace is shared (no PID namespace
+	 * per proc): then others' tasks move it too, and we are recycled
+	 * more often than needed. Without /proc/loadavg, after every
+	 * program. */
+	pid0 = loadavg_fd >= 0 ? last_pid(LOADAVG_FD) : -1;
+	for (uint32_t s = from;;) {
+		struct exec_shm *sl;
+		struct rlimit rl;
+		uint64_t v = 1, t0;
+		uint32_t touched;
 		uid_t u[3];
 		gid_t g[3];
+		long lp;
 		int busy;
 
 		stray_check(self);
-		if (read(GO_FD, &v, sizeof(v)) != sizeof(v)) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			exec_child_fail("read the go eventfd: %s",
-					strerror(errno));
+		if (__atomic_load_n(&ring->posted, __ATOMIC_ACQUIRE) == s) {
+			t0 = exec_timing_on() ? exec_now_ns() : 0;
+			if (read(GO_FD, &v, sizeof(v)) != sizeof(v) &&
+			    errno != EINTR && errno != EAGAIN)
+				exec_child_fail("read the go eventfd: %s",
+						strerror(errno));
+			if (t0)
+				__atomic_fetch_add(&ring->idle_ns,
+						   exec_now_ns() - t0,
+						   __ATOMIC_RELAXED);
+			continue;
 		}
-		if (__atomic_load_n(&shm->seq, __ATOMIC_ACQUIRE) == seq)
-			continue; /* a program wrote to our eventfd */
-		seq = __atomic_load_n(&shm->seq, __ATOMIC_ACQUIRE);
-		shm->req.prog = shm->prog;
-		shm->t_setup = exec_now_ns();
-		busy = exec_program(&shm->req, shm);
+		sl = &ring->slot[++s % EXEC_SLOTS];
+		exec_fail_slot(sl);
+		sl->req.prog = sl->prog;
+		sl->t_setup = exec_now_ns();
+		busy = exec_program(&sl->req, sl);
 		stray_check(self);
-		shm->t_done = exec_now_ns();
-		/* A process the program created, even one it reaped:
-		 * found without /proc/loadavg (which may count the whole
-		 * host's pids). */
-		busy |= has_children();
-		__atomic_store_n(&shm->dirty, (uint32_t)busy, __ATOMIC_RELAXED);
-		__atomic_store_n(&shm->done, seq, __ATOMIC_RELEASE);
-		v = 1;
+		sl->t_done = exec_now_ns();
+		touched = exec_touched_take();
+		/* Handlers, mask or stack of signals: not worth repairing. */
+		busy |= !!(touched & EXEC_TOUCH_SIGNALS);
+		if (touched & EXEC_TOUCH_TASKS) {
+			/* A process the program created, even one it
+			 * reaped: found without /proc/loadavg (which may
+			 * count the whole host's pids). A thread or process
+			 * it created: the last pid. */
+			busy |= has_children();
+			lp = pid0 < 0 ? -1 : last_pid(LOADAVG_FD);
+			busy |= lp < 0 ||
+				lp != pid0 + (long)exec_threads_started();
+		}
+		if (touched & EXEC_TOUCH_CREDS) {
+			getresuid(&u[0], &u[1], &u[2]);
+			getresgid(&g[0], &g[1], &g[2]);
+			busy |= u[0] != ru || u[1] != eu || u[2] != su ||
+				g[0] != rg || g[1] != eg || g[2] != sg;
+		}
+		/* Root may raise the limit: fds above it would outlive us. */
+		if (touched & EXEC_TOUCH_LIMITS)
+			busy |= getrlimit(RLIMIT_NOFILE, &rl) ||
+				rl.rlim_cur != EXEC_PROG_FDS ||
+				rl.rlim_max != EXEC_PROG_FDS;
+		if (busy)
+			__atomic_store_n(&ring->dirty, s, __ATOMIC_RELAXED);
+		__atomic_store_n(&ring->done, s, __ATOMIC_RELEASE);
 		if (write(DONE_FD, &v, sizeof(v)) != sizeof(v))
 			exec_child_fail("write the done eventfd: %s",
 					strerror(errno));
+		if (busy) {
+			/* Unfit for another program: the server kills us. */
+			for (;;)
+				pause();
+		}
 		/* While the server replies: undo what the program may have
 		 * changed that the next one would see. */
+		t0 = exec_timing_on() ? exec_now_ns() : 0;
 		close_program_fds();
-		if (data_map(1))
-			exec_child_fail("remap the data area: %s",
+		if (data_reset(touched & EXEC_TOUCH_MAPS))
+			exec_child_fail("reset the data area: %s",
 					strerror(errno));
-		if (chdir("/tmp"))
+		if ((touched & EXEC_TOUCH_CWD) && chdir("/tmp"))
 			exec_child_fail("chdir /tmp: %s", strerror(errno));
-		nonfailing_install();
-		getresuid(&u[0], &u[1], &u[2]);
-		getresgid(&g[0], &g[1], &g[2]);
-		if (u[0] != ru || u[1] != eu || u[2] != su || g[0] != rg ||
-		    g[1] != eg || g[2] != sg)
-			__atomic_store_n(&shm->dirty, 1, __ATOMIC_RELAXED);
-		__atomic_store_n(&shm->clean, seq, __ATOMIC_RELEASE);
-		if (write(DONE_FD, &v, sizeof(v)) != sizeof(v))
-			exec_child_fail("write the done eventfd: %s",
-					strerror(errno));
+		if (t0)
+			__atomic_fetch_add(&ring->clean_ns, exec_now_ns() - t0,
+					   __ATOMIC_RELAXED);
 	}
 }
 
@@ -452,60 +570,81 @@ void exec_worker_stop(void)
 	worker_stop(0);
 }
 
-/* Fork a worker for @key; 0 or -errno. */
-static int worker_start(uint32_t key)
+/* Fork a worker for @key that runs the programs posted after request
+ * number @from; 0 or -errno. */
+static int worker_start(uint32_t key, uint32_t from)
 {
 	pid_t pid;
 	int e;
 
 	if ((e = handover_open()))
 		return e;
-	__atomic_store_n(&shm->n_threads, 0, __ATOMIC_RELAXED);
+	exec_timing_on(); /* decided once, before the fork */
+	__atomic_store_n(&ring->done, from, __ATOMIC_RELAXED);
+	__atomic_store_n(&ring->dirty, 0, __ATOMIC_RELAXED);
 	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		worker_main(key & 0xff);
+		worker_main(key & 0xff, from);
 	setpgid(pid, pid);
 	worker.pid = pid;
 	worker.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	worker.key = key;
 	worker.runs = 0;
-	worker.first_pid = last_pid();
 	return 0;
 }
 
-/*
- * Wait up to @ms for the worker to set *@word (shm->done or shm->clean)
- * to @seq: 1 when it did, 0 when it exited (status in *st), -1 on
- * timeout.
- */
-static int worker_wait(const uint32_t *word, uint32_t seq, uint64_t ms, int *st)
+/* Wake the worker: a program is posted. */
+static void worker_go(void)
 {
-	uint64_t end = now_ms() + ms;
+	uint64_t v = 1;
 
-	for (;;) {
-		struct pollfd p[2] = { { DONE_FD, POLLIN, 0 },
-				       { worker.pidfd, POLLIN, 0 } };
-		uint64_t now = now_ms(), v;
-		int slice;
+	/* Only fails when the count would overflow: it is awake then. */
+	if (write(GO_FD, &v, sizeof(v)) != sizeof(v))
+		fprintf(stderr, "drmfuzz-executor: wake the worker: %s\n",
+			strerror(errno));
+}
 
-		if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == seq)
-			return 1;
-		if (waitpid(worker.pid, st, WNOHANG | __WALL) == worker.pid)
-			return 0;
-		if (now >= end)
-			return -1;
-		/* Without a pidfd, look at the worker every 10 ms. */
-		slice = (int)(end - now);
-		if (worker.pidfd < 0 && slice > 10)
-			slice = 10;
-		if (poll(p, worker.pidfd < 0 ? 1 : 2, slice) > 0 &&
-		    (p[0].revents & POLLIN)) {
-			if (read(DONE_FD, &v, sizeof(v)) < 0 && errno != EAGAIN)
-				return -1;
-		}
+/* A slot as the worker must find it before it runs the slot's program. */
+static void slot_reset(struct exec_shm *sl, uint32_t n_calls)
+{
+	sl->t_setup = sl->t_done = 0;
+	sl->arena_used = 0;
+	sl->failed = 0;
+	sl->msg[0] = 0;
+	memset(sl->calls, 0, sizeof(sl->calls[0]) * (size_t)n_calls);
+}
+
+/*
+ * The worker was replaced while programs were in flight: a new one runs
+ * those it had not finished. When it cannot be forked, they are answered
+ * as lost (head_state).
+ */
+static void worker_resume(void)
+{
+	uint32_t done = __atomic_load_n(&ring->done, __ATOMIC_ACQUIRE);
+	uint32_t from = fl[0].seq - 1;
+	int e;
+
+	if (!n_fl)
+		return;
+	/* A program the old worker finished keeps its results. */
+	if ((int32_t)(done - from) > 0 && (int32_t)(done - seq) <= 0)
+		from = done;
+	for (int i = 0; i < n_fl; i++) {
+		if ((int32_t)(fl[i].seq - from) > 0)
+			slot_reset(&ring->slot[fl[i].seq % EXEC_SLOTS],
+				   fl[i].n_calls);
 	}
+	if ((e = worker_start(fl[0].key, from))) {
+		fprintf(stderr, "drmfuzz-executor: fork a worker: %s\n",
+			strerror(-e));
+		return;
+	}
+	worker.runs = (uint32_t)n_fl;
+	if (from != seq)
+		worker_go();
 }
 
 /* 1 when a child of ours other than the worker has exited: a program's
@@ -554,9 +693,105 @@ static long validate(const struct wire_exec *req, char *err, size_t cap)
 	return (long)d.n_calls;
 }
 
+enum { SUB_POSTED = 1, SUB_WAIT = 2 };
+
+/*
+ * Take one WIRE_EXEC request: post it to the worker (SUB_POSTED), or
+ * SUB_WAIT when it has to wait for the programs in flight (no free slot,
+ * or it needs another worker), or answer it into @w (a refusal: the
+ * cursor's error, 0 when fine).
+ */
+static int submit(uint32_t id, const uint8_t *payload, size_t len,
+		  struct wire_wr *w)
+{
+	uint64_t t0 = exec_now_ns();
+	struct wire_exec req;
+	struct exec_shm *sl;
+	struct flight *f;
+	char err[200];
+	long n_calls;
+	uint32_t key;
+	int e;
+
+	if (!ready)
+		return refuse(id, w,
+			      "WIRE_EXEC: the executor has no data area");
+	if (wire_exec_decode(payload, len, &req, err, sizeof(err)))
+		return refuse(id, w, err);
+	if ((req.flags & (WIRE_EXEC_COVER | WIRE_EXEC_CMPS)) &&
+	    !kcov_available())
+		return refuse(id, w,
+			      "WIRE_EXEC: coverage asked for, but KCOV is not "
+			      "available (see the HELLO's notes)");
+	n_calls = validate(&req, err, sizeof(err));
+	if (n_calls < 0)
+		return refuse(id, w, err);
+	key = req.sandbox | (req.flags & (WIRE_EXEC_COVER | WIRE_EXEC_CMPS))
+				    << 8;
+	if (n_fl == EXEC_SLOTS)
+		return SUB_WAIT;
+	if (worker.pid >= 0 &&
+	    (worker.key != key || worker.runs >= WORKER_MAX_RUNS)) {
+		if (n_fl)
+			return SUB_WAIT;
+		worker_stop(0);
+	}
+	if (worker.pid < 0 && n_fl)
+		return SUB_WAIT; /* answered as lost first */
+	sl = &ring->slot[(seq + 1) % EXEC_SLOTS];
+	slot_reset(sl, (uint32_t)n_calls);
+	sl->req = req;
+	memcpy(sl->prog, req.prog, req.prog_len);
+	sl->req.prog = NULL;
+	if (worker.pid < 0 && (e = worker_start(key, seq))) {
+		snprintf(err, sizeof(err), "fork: %s", strerror(-e));
+		return refuse(id, w, err);
+	}
+	worker.runs++;
+	f = &fl[n_fl++];
+	f->id = id;
+	f->seq = seq + 1;
+	f->key = key;
+	f->n_calls = (uint32_t)n_calls;
+	f->timeout_ms = req.prog_timeout_ms;
+	f->t_head = n_fl == 1 ? now_ms() : 0;
+	f->t_rx = t0;
+	__atomic_store_n(&ring->posted, ++seq, __ATOMIC_RELEASE);
+	f->t_post = exec_now_ns();
+	worker_go();
+	return SUB_POSTED;
+}
+
+enum { HEAD_DONE, HEAD_EXITED, HEAD_TIMEOUT, HEAD_LOST, HEAD_RUNNING };
+
+/* Where the oldest program in flight is; *st: the worker's exit status. */
+static int head_state(int *st)
+{
+	const struct flight *f = &fl[0];
+	int32_t ahead;
+
+	ahead = (int32_t)(__atomic_load_n(&ring->done, __ATOMIC_ACQUIRE) -
+			  f->seq);
+	if (ahead >= 0)
+		return HEAD_DONE;
+	if (worker.pid < 0)
+		return HEAD_LOST;
+	if (waitpid(worker.pid, st, WNOHANG | __WALL) == worker.pid) {
+		/* It may have finished the program just before. */
+		ahead = (int32_t)(__atomic_load_n(&ring->done,
+						  __ATOMIC_ACQUIRE) -
+				  f->seq);
+		worker_stop(1);
+		return ahead >= 0 ? HEAD_DONE : HEAD_EXITED;
+	}
+	if (now_ms() >= f->t_head + f->timeout_ms)
+		return HEAD_TIMEOUT;
+	return HEAD_RUNNING;
+}
+
 /* Encode one call from its snapshot @c, within @budget bytes. */
-static void put_call(struct wire_wr *w, uint32_t i, struct exec_shm_call c,
-		     size_t *budget)
+static void put_call(struct wire_wr *w, const struct exec_shm *sl, uint32_t i,
+		     struct exec_shm_call c, size_t *budget)
 {
 	uint32_t flags = c.flags & WIRE_CALL_KNOWN_FLAGS;
 	uint64_t pe = (uint64_t)c.pcs_off + c.n_pcs;
@@ -584,137 +819,260 @@ static void put_call(struct wire_wr *w, uint32_t i, struct exec_shm_call c,
 		need = (size_t)c.n_pcs * 8 + (size_t)c.n_cmps * 24;
 	}
 	*budget -= need;
-	wire_exec_call_encode(w, i, flags, c.err, c.ret, shm->arena + c.pcs_off,
-			      c.n_pcs, shm->arena + c.cmps_off, c.n_cmps);
+	wire_exec_call_encode(w, i, flags, c.err, c.ret, sl->arena + c.pcs_off,
+			      c.n_pcs, sl->arena + c.cmps_off, c.n_cmps);
 }
 
-int exec_handle(uint32_t id, const uint8_t *payload, size_t len,
-		struct wire_wr *w)
+/*
+ * Answer the oldest program in flight, in @state (not HEAD_RUNNING), into
+ * @w, and let the next one's clock start. The cursor's error.
+ */
+static int head_finish(int state, int st, struct wire_wr *w)
 {
 	static struct exec_shm_call snap[EXEC_MAX_CALLS];
-	static uint32_t seq;
-	struct wire_exec req;
-	char err[200], msg[WIRE_EXEC_MSG_MAX] = "";
-	uint32_t status, code = 0, n_rec = 0, key;
-	uint64_t t0, t1, t2, t3, t4, v = 1;
-	long n_calls, pid_now;
-	int st = 0, done, e;
+	const struct flight f = fl[0];
+	struct exec_shm *sl = &ring->slot[f.seq % EXEC_SLOTS];
+	char msg[WIRE_EXEC_MSG_MAX] = "";
+	uint32_t status = WIRE_EXEC_OK, code = 0, n_rec = 0, dirty;
+	int recycle = 0, rc;
 	size_t budget;
 
-	if (!ready)
-		return refuse(id, w,
-			      "WIRE_EXEC: the executor has no data area");
-	if (wire_exec_decode(payload, len, &req, err, sizeof(err)))
-		return refuse(id, w, err);
-	if ((req.flags & (WIRE_EXEC_COVER | WIRE_EXEC_CMPS)) &&
-	    !kcov_available())
-		return refuse(id, w,
-			      "WIRE_EXEC: coverage asked for, but KCOV is not "
-			      "available (see the HELLO's notes)");
-	t0 = exec_now_ns();
-	n_calls = validate(&req, err, sizeof(err));
-	if (n_calls < 0)
-		return refuse(id, w, err);
-	t1 = exec_now_ns();
-	key = req.sandbox | (req.flags & (WIRE_EXEC_COVER | WIRE_EXEC_CMPS))
-				    << 8;
-	/* The previous program's clean-up, done while we replied. */
-	if (worker.pid >= 0) {
-		int c = worker_wait(&shm->clean, seq, 10000, &st);
-
-		if (c != 1 || __atomic_load_n(&shm->dirty, __ATOMIC_RELAXED))
-			worker_stop(c == 0);
+	memmove(fl, fl + 1, sizeof(fl[0]) * (size_t)(n_fl - 1));
+	n_fl--;
+	if (n_fl)
+		fl[0].t_head = now_ms();
+	if (state == HEAD_LOST) {
+		rc = refuse(f.id, w,
+			    "WIRE_EXEC: the worker could not be restarted "
+			    "(fork failed, see the console)");
+		worker_resume();
+		return rc;
 	}
-	if (worker.pid >= 0 &&
-	    (worker.key != key || worker.runs >= WORKER_MAX_RUNS))
-		worker_stop(0);
-	shm->t_setup = shm->t_done = 0;
-	shm->arena_used = 0;
-	shm->failed = 0;
-	shm->dirty = 0;
-	shm->msg[0] = 0;
-	memset(shm->calls, 0, sizeof(shm->calls[0]) * (size_t)n_calls);
-	if (worker.pid < 0 && (e = worker_start(key))) {
-		snprintf(err, sizeof(err), "fork: %s", strerror(-e));
-		return refuse(id, w, err);
-	}
-	worker.runs++;
-	shm->req = req;
-	memcpy(shm->prog, req.prog, req.prog_len);
-	shm->req.prog = NULL;
-	__atomic_store_n(&shm->seq, ++seq, __ATOMIC_RELEASE);
-	t2 = exec_now_ns();
-	if (write(GO_FD, &v, sizeof(v)) != sizeof(v)) {
-		snprintf(err, sizeof(err), "post to the worker: %s",
-			 strerror(errno));
-		worker_stop(0);
-		return refuse(id, w, err);
-	}
-	done = worker_wait(&shm->done, seq, req.prog_timeout_ms, &st);
-	t3 = exec_now_ns();
-	if (done > 0) {
-		status = WIRE_EXEC_OK;
-	} else if (done == 0) {
+	if (state == HEAD_EXITED) {
 		if (WIFSIGNALED(st)) {
 			status = WIRE_EXEC_CRASHED;
 			code = (uint32_t)WTERMSIG(st);
 		} else if (WEXITSTATUS(st) == WIRE_EXIT_FAIL &&
-			   __atomic_load_n(&shm->failed, __ATOMIC_ACQUIRE)) {
+			   __atomic_load_n(&sl->failed, __ATOMIC_ACQUIRE)) {
 			status = WIRE_EXEC_FAILED;
 			code = WIRE_EXIT_FAIL;
-			memcpy(msg, shm->msg, sizeof(msg) - 1);
+			memcpy(msg, sl->msg, sizeof(msg) - 1);
 			msg[sizeof(msg) - 1] = 0;
 		} else {
-			status = WIRE_EXEC_OK;
 			code = (uint32_t)WEXITSTATUS(st);
 		}
-	} else {
+		recycle = 1; /* already stopped */
+	} else if (state == HEAD_TIMEOUT) {
 		status = WIRE_EXEC_TIMEOUT;
+		recycle = 1;
+		worker_stop(0);
+	} else {
+		dirty = __atomic_load_n(&ring->dirty, __ATOMIC_RELAXED);
+		if (worker.pid < 0) {
+			recycle = 1; /* it exited after the program */
+		} else if (dirty == f.seq || dirty == ~0U || stray_exited()) {
+			recycle = 1;
+			worker_stop(0);
+		}
 	}
-	/* Anything the program created (a process or a thread of its own)
-	 * moved the namespace's last pid past the worker's threads; the
-	 * worker reports its children itself (dirty), whatever namespace
-	 * /proc/loadavg counts. */
-	pid_now = last_pid();
-	if (done <= 0 || __atomic_load_n(&shm->dirty, __ATOMIC_RELAXED) ||
-	    stray_exited() || pid_now < 0 ||
-	    pid_now !=
-		    worker.first_pid + (long)__atomic_load_n(&shm->n_threads,
-							     __ATOMIC_RELAXED))
-		worker_stop(done == 0);
-	t4 = exec_now_ns();
 	/* A program's message is text only. */
 	for (char *p = msg; *p; p++) {
 		if (*p < ' ' || *p > '~')
 			*p = '?';
 	}
 	/* One snapshot: a task that would not die may still write. */
-	memcpy(snap, shm->calls, sizeof(snap[0]) * (size_t)n_calls);
-	for (long i = 0; i < n_calls; i++)
+	memcpy(snap, sl->calls, sizeof(snap[0]) * (size_t)f.n_calls);
+	for (uint32_t i = 0; i < f.n_calls; i++)
 		n_rec += !!(snap[i].flags & WIRE_CALL_EXECUTED);
-	wire_frame_begin(w, WIRE_EXEC_REPLY, id);
+	wire_frame_begin(w, WIRE_EXEC_REPLY, f.id);
 	wire_exec_reply_begin(w, status, code, msg, n_rec);
 	budget = WIRE_MAX_PAYLOAD - (w->len - w->frame - WIRE_HDR_SIZE) -
 		 (size_t)n_rec * WIRE_EXEC_CALL_HDR;
-	for (long i = 0; i < n_calls; i++) {
+	for (uint32_t i = 0; i < f.n_calls; i++) {
 		if (snap[i].flags & WIRE_CALL_EXECUTED)
-			put_call(w, (uint32_t)i, snap[i], &budget);
+			put_call(w, sl, i, snap[i], &budget);
 	}
 	if (exec_timing_on()) {
-		uint64_t ts = shm->t_setup, td = shm->t_done;
+		uint64_t ts = sl->t_setup, td = sl->t_done;
 
-		t_sum[T_VALIDATE] += t1 - t0;
-		t_sum[T_START] += t2 - t1;
-		if (ts > t2 && td >= ts && t3 >= td) {
-			t_sum[T_HANDOFF] += ts - t2;
+		t_sum[T_ACCEPT] += f.t_post - f.t_rx;
+		if (state == HEAD_DONE && ts >= f.t_post && td >= ts) {
+			t_sum[T_QUEUE] += ts - f.t_post;
 			t_sum[T_PROG] += td - ts;
-			t_sum[T_DONE] += t3 - td;
+			t_sum[T_REPLY] += exec_now_ns() - td;
 		}
-		t_sum[T_CHECK] += t4 - t3;
-		t_sum[T_ENCODE] += exec_now_ns() - t4;
 		timing_report();
 	}
+	if (recycle)
+		worker_resume();
 	return wire_frame_end(w);
+}
+
+/* Wait up to @ms for the oldest program's state to change (or its
+ * deadline). */
+static void head_wait(uint64_t ms)
+{
+	uint64_t deadline = fl[0].t_head + fl[0].timeout_ms, now = now_ms(), v;
+	struct pollfd p[2] = { { DONE_FD, POLLIN, 0 },
+			       { worker.pidfd, POLLIN, 0 } };
+	int slice;
+
+	if (deadline < now + ms)
+		ms = deadline > now ? deadline - now : 0;
+	slice = (int)ms;
+	/* Without a pidfd, look at the worker every 10 ms. */
+	if (worker.pidfd < 0 && slice > 10)
+		slice = 10;
+	if (poll(p, worker.pidfd < 0 ? 1 : 2, slice) > 0 &&
+	    (p[0].revents & POLLIN))
+		(void)!read(DONE_FD, &v, sizeof(v));
+}
+
+int exec_handle(uint32_t id, const uint8_t *payload, size_t len,
+		struct wire_wr *w)
+{
+	int rc, state, st = 0;
+
+	if (n_fl)
+		return refuse(id, w, "WIRE_EXEC: programs are still in flight");
+	rc = submit(id, payload, len, w);
+	if (rc != SUB_POSTED)
+		return rc == SUB_WAIT ? refuse(id, w,
+					       "WIRE_EXEC: no worker "
+					       "(see the console)") :
+					rc;
+	while ((state = head_state(&st)) == HEAD_RUNNING)
+		head_wait(1000);
+	return head_finish(state, st, w);
+}
+
+/*
+ * The proc server's loop over its stream @fd: WIRE_EXEC requests are
+ * pipelined (see the top of this file); anything else is answered once
+ * the programs before it are done, in order.
+ */
+int exec_serve(int fd, char *err, size_t cap)
+{
+	static uint8_t tx[FRAME_MAX];
+	const size_t rx_cap = WIRE_EXEC_PROC_DEPTH * (size_t)FRAME_MAX;
+	uint8_t *rx = mmap(NULL, rx_cap, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	size_t have = 0;
+	int e = 0, eof = 0;
+
+	if (rx == MAP_FAILED) {
+		snprintf(err, cap, "map the request buffer: %s",
+			 strerror(errno));
+		return -ENOMEM;
+	}
+	while (!e) {
+		struct pollfd p[3] = { { DONE_FD, POLLIN, 0 },
+				       { worker.pidfd, POLLIN, 0 },
+				       { fd, POLLIN, 0 } };
+		struct wire_hdr h;
+		struct wire_wr w;
+		int progress = 0, slice = -1;
+		ssize_t got;
+		uint64_t v;
+		long n;
+
+		/* Take what can be taken, in order. */
+		while (!e && (n = wire_frame_check(rx, have, &h)) != 0) {
+			int r = 0;
+
+			if (n < 0) {
+				snprintf(err, cap,
+					 n == -EBADMSG ?
+						 "bad frame magic from host" :
+					 n == -EMSGSIZE ?
+						 "oversized frame from host" :
+						 "host speaks another protocol "
+						 "version");
+				e = (int)n;
+				break;
+			}
+			wire_wr_init(&w, tx, sizeof(tx));
+			if (h.type == WIRE_EXEC) {
+				r = submit(h.id, rx + WIRE_HDR_SIZE, h.len, &w);
+				if (r == SUB_WAIT)
+					break;
+			} else if (n_fl) {
+				break; /* after the programs before it */
+			} else {
+				r = serve_handle(&h, rx + WIRE_HDR_SIZE, &w);
+			}
+			if (r < 0 || (r != SUB_POSTED &&
+				      (r = write_all(fd, tx, w.len)))) {
+				snprintf(err, cap, "reply: %s", strerror(-r));
+				e = r;
+				break;
+			}
+			memmove(rx, rx + n, have - (size_t)n);
+			have -= (size_t)n;
+			progress = 1;
+		}
+		/* Answer what has ended, in order. */
+		while (!e && n_fl) {
+			int st = 0, state = head_state(&st), r;
+
+			if (state == HEAD_RUNNING)
+				break;
+			wire_wr_init(&w, tx, sizeof(tx));
+			r = head_finish(state, st, &w);
+			if (r || (r = write_all(fd, tx, w.len))) {
+				snprintf(err, cap, "reply: %s", strerror(-r));
+				e = r;
+			}
+			progress = 1;
+		}
+		if (e || progress)
+			continue;
+		if (eof)
+			break; /* the serving process is gone */
+		/* Wait for a program to end or a request to come. */
+		if (n_fl) {
+			uint64_t end = fl[0].t_head + fl[0].timeout_ms,
+				 now = now_ms();
+
+			slice = end > now ? (int)(end - now) : 0;
+			if (worker.pidfd < 0 && slice > 10)
+				slice = 10;
+		}
+		if (have == rx_cap)
+			p[2].fd = -1;
+		if (worker.pid < 0 || worker.pidfd < 0)
+			p[1].fd = -1;
+		if (poll(p, 3, slice) < 0 && errno != EINTR) {
+			e = -errno;
+			snprintf(err, cap, "poll: %s", strerror(errno));
+			break;
+		}
+		if (p[0].revents & POLLIN)
+			(void)!read(DONE_FD, &v, sizeof(v));
+		if (!(p[2].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		got = read(fd, rx + have, rx_cap - have);
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (got < 0) {
+			e = -errno;
+			snprintf(err, cap, "read: %s", strerror(errno));
+		} else if (got == 0) {
+			eof = 1;
+			if (have && wire_frame_check(rx, have, &h) == 0) {
+				snprintf(err, cap,
+					 "host closed the stream inside a "
+					 "frame");
+				e = -EBADMSG;
+			}
+		} else {
+			have += (size_t)got;
+		}
+	}
+	worker_stop(0);
+	n_fl = 0;
+	munmap(rx, rx_cap);
+	return e;
 }
 
 int exec_bench(uint32_t id, const uint8_t *payload, size_t len,
@@ -743,8 +1101,10 @@ int exec_bench(uint32_t id, const uint8_t *payload, size_t len,
 	req.flags &= WIRE_EXEC_COVER | WIRE_EXEC_CMPS; /* sequential */
 	if (validate(&req, err, sizeof(err)) < 0)
 		return refuse(id, w, err);
+	if (n_fl)
+		return refuse(id, w, "WIRE_BENCH: programs are in flight");
 	worker_stop(0); /* the ceiling runs alone */
-	shm->bench_runs = 0;
+	ring->bench_runs = 0;
 	t0 = now_ms();
 	pid = fork();
 	if (pid < 0)
@@ -753,10 +1113,11 @@ int exec_bench(uint32_t id, const uint8_t *payload, size_t len,
 		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		nonfailing_install();
+		exec_fail_slot(&ring->slot[0]);
 		while (now_ms() - t0 < ms) {
-			shm->arena_used = 0;
-			exec_program(&req, shm);
-			shm->bench_runs++;
+			ring->slot[0].arena_used = 0;
+			exec_program(&req, &ring->slot[0]);
+			ring->bench_runs++;
 		}
 		_exit(0);
 	}
@@ -772,7 +1133,7 @@ int exec_bench(uint32_t id, const uint8_t *payload, size_t len,
 		close(pidfd);
 	group_reap(pid, 10000);
 	wire_frame_begin(w, WIRE_BENCH_REPLY, id);
-	wire_put_u64(w, shm->bench_runs);
+	wire_put_u64(w, ring->bench_runs);
 	wire_put_u64(w, (t1 - t0) * 1000);
 	return wire_frame_end(w);
 }

@@ -54,7 +54,6 @@ int serve_handle(const struct wire_hdr *hdr, const uint8_t *payload,
 int serve_stream(int in, int out, char *err, size_t cap)
 {
 	size_t have = 0;
-	uint64_t sent = 0;
 
 	for (;;) {
 		struct wire_hdr hdr;
@@ -93,13 +92,10 @@ int serve_stream(int in, int out, char *err, size_t cap)
 			have += (size_t)got;
 			continue;
 		}
-		if (sent && exec_timing_on())
-			exec_timing_idle(exec_now_ns() - sent);
 		wire_wr_init(&w, tx, sizeof(tx));
 		e = serve_handle(&hdr, rx + WIRE_HDR_SIZE, &w);
 		if (!e)
 			e = write_all(out, tx, w.len);
-		sent = exec_now_ns();
 		if (e) {
 			snprintf(err, cap, "reply: %s", strerror(-e));
 			return e;

@@ -400,6 +400,12 @@ enum wire_sandbox {
 
 #define WIRE_EXEC_MAX_TIMEOUT_MS (10U * 60 * 1000)
 #define WIRE_EXEC_MAX_PROCS 64U /* proc is < this */
+/*
+ * Requests a proc takes at a time: they run one after the other, in
+ * order, but the next is already in the machine when one ends, so the
+ * host's round trip is not between programs. One more is refused.
+ */
+#define WIRE_EXEC_PROC_DEPTH 4U
 
 struct wire_exec {
 	uint32_t flags; /* WIRE_EXEC_* */

@@ -1,7 +1,8 @@
 /*
  * Writes the executor's sample DRM programs, exec-encoded, for the
- * integration test and the benchmark (until src/prog encodes program
- * text): exec_mkprog NAME OUT, NAME one of the table's.
+ * integration test and the benchmark: exec_mkprog NAME OUT, NAME one of
+ * the table's. Each uses one page of the data area and says so, as the
+ * program encoder does.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -54,7 +55,7 @@ static void close_node(struct pb *b)
 /* DRM_IOCTL_VERSION with room for name, date and description. */
 static void version(struct pb *b, int pseudo)
 {
-	pb_begin(b, 3, 1);
+	pb_begin_sized(b, 3, 1, EXEC_PAGE_SIZE);
 	open_node(b, pseudo);
 	pb_copyin_int(b, 0x100 + 16, EXEC_META(8, 0, 0, 0), 32);
 	pb_copyin_int(b, 0x100 + 24, EXEC_META(8, 0, 0, 0) | EXEC_META_ADDR,
@@ -72,7 +73,7 @@ static void version(struct pb *b, int pseudo)
 
 static void get_cap(struct pb *b)
 {
-	pb_begin(b, 3, 1);
+	pb_begin_sized(b, 3, 1, EXEC_PAGE_SIZE);
 	open_node(b, 0);
 	pb_copyin_int(b, 0x100, EXEC_META(8, 0, 0, 0), DRM_CAP_PRIME);
 	ioctl_call(b, DRM_IOCTL_GET_CAP, 0x100);
@@ -82,7 +83,7 @@ static void get_cap(struct pb *b)
 
 static void syncobj(struct pb *b)
 {
-	pb_begin(b, 3, 1);
+	pb_begin_sized(b, 3, 1, EXEC_PAGE_SIZE);
 	open_node(b, 0);
 	ioctl_call(b, DRM_IOCTL_SYNCOBJ_CREATE, 0x100);
 	close_node(b);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,8 @@ static void exec_usage(FILE *f)
 		"usage: drmfuzz exec [-c CONFIG] [--threaded] [--collide] [--repeat N]\n"
 		"                    [--sandbox none|setuid] [--cmps] [--nocover]\n"
 		"                    [--call-timeout MS] [--timeout MS] [--kernel BZIMAGE]\n"
-		"                    [--accel auto|kvm|tcg] [--bench SECONDS] [--raw] FILE...\n\n"
+		"                    [--accel auto|kvm|tcg] [--bench SECONDS [--depth N]]\n"
+		"                    [--raw] FILE...\n\n"
 		"Boots one VM, runs each program (--repeat N times) in drmfuzz-executor\n"
 		"and prints per call: result, errno, KCOV PCs and comparisons. Exit\n"
 		"status 0 when every program ran to its end, 1 when one crashed, timed\n"
@@ -50,7 +52,11 @@ static void exec_usage(FILE *f)
 		"  --timeout MS      program timeout (5000; x10 under TCG)\n"
 		"  --bench SECONDS   run the programs round-robin for SECONDS, then the\n"
 		"                    ceiling (their calls in a tight loop in one process,\n"
-		"                    KCOV on) for as long; print exec/s, ceiling, ratio\n");
+		"                    KCOV on) for as long; print exec/s, ceiling, ratio\n"
+		"  --depth N         with --bench: requests in flight on the one proc\n"
+		"                    (1-%u, default 2: the next program is in the VM\n"
+		"                    when one ends, as when fuzzing)\n",
+		WIRE_EXEC_PROC_DEPTH);
 }
 
 static const char *errno_name(uint32_t e)
@@ -150,7 +156,7 @@ static int ceiling(struct vm *vm, const struct wire_exec *req, uint32_t ms,
 
 struct exec_args {
 	const char *cfg_path, *kernel, *accel, *sandbox;
-	int raw, repeat, bench;
+	int raw, repeat, bench, depth;
 	struct wire_exec req;
 };
 
@@ -314,29 +320,81 @@ static int run_all(struct vm *vm, struct exec_args *a, struct buf *progs,
 	return rc;
 }
 
+struct bench_thread {
+	struct vm *vm;
+	struct wire_exec req;
+	struct buf *progs;
+	char **names;
+	int n, seconds;
+	double t0;
+	uint64_t *next; /* programs handed out, all threads */
+	int err;
+	char why[300];
+	const char *name; /* of the failed program */
+};
+
+/* One stream of requests: the next program of the mix, until time. */
+static void *bench_thread(void *p)
+{
+	struct bench_thread *t = p;
+
+	while (now_s() - t->t0 < t->seconds) {
+		uint64_t k = __atomic_fetch_add(t->next, 1, __ATOMIC_RELAXED);
+		struct buf *b = &t->progs[k % (uint64_t)t->n];
+		struct ipc_result *r = NULL;
+
+		t->req.prog = (const uint8_t *)b->data;
+		t->req.prog_len = b->len;
+		t->err = ipc_exec(t->vm, &t->req, 30000, &r, t->why,
+				  sizeof(t->why));
+		if (t->err) {
+			t->name = t->names[k % (uint64_t)t->n];
+			__atomic_fetch_sub(t->next, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		ipc_result_free(r);
+	}
+	return NULL;
+}
+
 static int bench(struct vm *vm, struct exec_args *a, struct buf *progs,
 		 char **names, int n)
 {
+	struct bench_thread t[WIRE_EXEC_PROC_DEPTH];
+	pthread_t th[WIRE_EXEC_PROC_DEPTH];
 	double t0 = now_s(), dt, sum_inv = 0, rate, ceil_rate;
 	uint64_t runs = 0;
-	char why[300];
+	int started = 0, rc = 0;
 
-	while ((dt = now_s() - t0) < a->bench) {
-		struct buf *p = &progs[runs % (uint64_t)n];
-		struct ipc_result *r = NULL;
-		int err;
-
-		a->req.prog = (const uint8_t *)p->data;
-		a->req.prog_len = p->len;
-		err = ipc_exec(vm, &a->req, 30000, &r, why, sizeof(why));
-		if (err) {
-			log_err("%s: %s", names[runs % (uint64_t)n],
-				err == -EINVAL ? why : strerror(-err));
-			return 2;
+	for (int i = 0; i < a->depth; i++) {
+		t[i] = (struct bench_thread){ .vm = vm,
+					      .req = a->req,
+					      .progs = progs,
+					      .names = names,
+					      .n = n,
+					      .seconds = a->bench,
+					      .t0 = t0,
+					      .next = &runs };
+		if (pthread_create(&th[i], NULL, bench_thread, &t[i])) {
+			log_err("cannot start a bench thread");
+			rc = 2;
+			break;
 		}
-		ipc_result_free(r);
-		runs++;
+		started++;
 	}
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	dt = now_s() - t0;
+	for (int i = 0; i < started; i++) {
+		if (t[i].err) {
+			log_err("%s: %s", t[i].name,
+				t[i].err == -EINVAL ? t[i].why :
+						      strerror(-t[i].err));
+			rc = 2;
+		}
+	}
+	if (rc)
+		return rc;
 	rate = (double)runs / dt;
 	for (int i = 0; i < n; i++) {
 		double r_i = 0;
@@ -357,8 +415,9 @@ static int bench(struct vm *vm, struct exec_args *a, struct buf *progs,
 	}
 	/* The mix in a tight loop: one run of each program per round. */
 	ceil_rate = (double)n / sum_inv;
-	printf("executor:  %.1f exec/s (%llu programs in %.1f s, %s%s%s)\n",
-	       rate, (unsigned long long)runs, dt,
+	printf("executor:  %.1f exec/s (%llu programs in %.1f s, %d in flight, "
+	       "%s%s%s)\n",
+	       rate, (unsigned long long)runs, dt, a->depth,
 	       a->req.flags & WIRE_EXEC_COVER ? "cover" :
 	       a->req.flags & WIRE_EXEC_CMPS  ? "comparisons" :
 						"no cover",
@@ -384,6 +443,7 @@ int cmd_exec(int argc, char **argv)
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "accel", required_argument, NULL, 'a' },
 		{ "bench", required_argument, NULL, 'b' },
+		{ "depth", required_argument, NULL, 'd' },
 		{ "raw", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -399,6 +459,7 @@ int cmd_exec(int argc, char **argv)
 	int c, n = 0, rc = 2, cover = 1, cmps = 0;
 
 	a.repeat = 1;
+	a.depth = 2;
 	a.req.call_timeout_ms = 50;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
@@ -446,6 +507,11 @@ int cmd_exec(int argc, char **argv)
 			if (parse_u32(optarg, 1, 3600, &v))
 				goto bad;
 			a.bench = (int)v;
+			break;
+		case 'd':
+			if (parse_u32(optarg, 1, WIRE_EXEC_PROC_DEPTH, &v))
+				goto bad;
+			a.depth = (int)v;
 			break;
 		case 'R':
 			a.raw = 1;

@@ -152,7 +152,10 @@ int exec_client_run(struct exec_client *c, const struct prog *p, unsigned flags,
 	req.prog_len = len;
 	ipc_result_free(c->last);
 	c->last = NULL;
-	err = ipc_exec(c->vm, &req, 60000, &c->last, why, sizeof(why));
+	/* The programs queued before ours may each take their timeout. */
+	err = ipc_exec(c->vm, &req,
+		       60000 + (int)c->prog_timeout_ms * c->o.queued_ahead,
+		       &c->last, why, sizeof(why));
 	free(bytes);
 	if (err == -EINVAL) {
 		/* The executor refused the program: our bug, not the VM's. */

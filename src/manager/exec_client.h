@@ -19,7 +19,18 @@ struct exec_opts {
 	bool threaded;
 	bool collide;
 	int proc;
+	/* Requests the proc may hold ahead of this client's (the clients
+	 * sharing it): each waits for those before it. */
+	int queued_ahead;
 };
+
+/*
+ * Fuzzing threads per executor proc: while one's program runs, the
+ * others' are already in the machine (the proc runs them in turn), so
+ * the host's round trip is not between programs. At most
+ * WIRE_EXEC_PROC_DEPTH.
+ */
+#define EXEC_CLIENTS_PER_PROC 4
 
 #define EXEC_CLIENT_CMPS 1u
 

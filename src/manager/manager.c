@@ -64,7 +64,8 @@ struct manager {
 
 struct instance;
 
-/* One of a VM's procs: a fuzzing thread with its own exec client. */
+/* A fuzzing thread with its own exec client, on one of the VM's procs
+ * (EXEC_CLIENTS_PER_PROC threads share each). */
 struct proc {
 	struct instance *in;
 	int index; /* the executor's proc */
@@ -79,7 +80,7 @@ struct instance {
 	int index;
 	pthread_t thread;
 	struct vm *vm;
-	struct proc *procs; /* cfg->procs of them */
+	struct proc *procs; /* cfg->procs * EXEC_CLIENTS_PER_PROC of them */
 	int n_procs;
 	pthread_mutex_t lock; /* console, console_off, stream, first_err */
 	struct report_stream *stream;
@@ -284,7 +285,8 @@ static int inst_boot(struct instance *in)
 	for (int i = 0; i < in->n_procs; i++) {
 		struct exec_opts eo = m->eopts;
 
-		eo.proc = i;
+		eo.proc = in->procs[i].index;
+		eo.queued_ahead = EXEC_CLIENTS_PER_PROC - 1;
 		err = exec_client_new(in->vm, m->target, &eo,
 				      &in->procs[i].exec);
 		if (err)
@@ -625,7 +627,8 @@ int manager_run(const struct manager_opts *o)
 		inst[i].seed = (uint64_t)time(NULL) * 1000003u + (uint64_t)i;
 		inst[i].stream = report_stream_new(0);
 		pthread_mutex_init(&inst[i].lock, NULL);
-		inst[i].n_procs = o->cfg->procs > 0 ? o->cfg->procs : 1;
+		inst[i].n_procs = (o->cfg->procs > 0 ? o->cfg->procs : 1) *
+				  EXEC_CLIENTS_PER_PROC;
 		inst[i].procs =
 			calloc((size_t)inst[i].n_procs, sizeof(*inst[i].procs));
 		if (!inst[i].procs) {
@@ -634,7 +637,7 @@ int manager_run(const struct manager_opts *o)
 		}
 		for (int k = 0; k < inst[i].n_procs; k++) {
 			inst[i].procs[k].in = &inst[i];
-			inst[i].procs[k].index = k;
+			inst[i].procs[k].index = k / EXEC_CLIENTS_PER_PROC;
 			prog_rand_seed(&inst[i].procs[k].r,
 				       inst[i].seed * 31u + (uint64_t)k);
 		}

@@ -499,6 +499,7 @@ int vm_boot(const struct vm_ops *ops, const struct vm_opts *o, int timeout_ms,
 struct vm_pending {
 	struct vm_pending *next;
 	uint32_t id;
+	bool sent; /* all of it is in the transport */
 	bool done;
 	uint16_t type;
 	int err; /* copying the reply */
@@ -672,6 +673,7 @@ int vm_request(struct vm *vm, uint16_t type, const void *payload, size_t len,
 	pthread_mutex_unlock(&vm->wmu);
 
 	pthread_mutex_lock(&vm->mu);
+	me.sent = !err;
 	if (err == -ETIMEDOUT)
 		err = fail_locked(
 			vm, err,
@@ -712,6 +714,17 @@ int vm_request(struct vm *vm, uint16_t type, const void *payload, size_t len,
 	*pp = me.next;
 	pthread_mutex_unlock(&vm->mu);
 	return err;
+}
+
+int vm_requests_out(struct vm *vm)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&vm->mu);
+	for (struct vm_pending *p = vm->pending; p; p = p->next)
+		n += p->sent && !p->done;
+	pthread_mutex_unlock(&vm->mu);
+	return n;
 }
 
 void vm_cancel(struct vm *vm, int err)

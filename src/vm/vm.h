@@ -109,6 +109,9 @@ int vm_boot(const struct vm_ops *ops, const struct vm_opts *o, int timeout_ms,
 int vm_request(struct vm *vm, uint16_t type, const void *payload, size_t len,
 	       int timeout_ms, uint16_t *reply_type, struct buf *reply);
 
+/* Requests sent and not yet answered (all threads'). */
+int vm_requests_out(struct vm *vm);
+
 /*
  * Give up on @vm without logging: requests waiting or to come fail with
  * @err (< 0). For the owner of several threads when one of them found the

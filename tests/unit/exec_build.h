@@ -28,14 +28,22 @@ static inline void pb_u(struct pb *b, uint64_t v)
 	} while (v);
 }
 
-static inline void pb_begin(struct pb *b, uint64_t n_calls, uint64_t n_results)
+/* A program whose memory is the first @data_size bytes of the data area. */
+static inline void pb_begin_sized(struct pb *b, uint64_t n_calls,
+				  uint64_t n_results, uint64_t data_size)
 {
 	b->len = 0;
 	pb_u(b, EXEC_MAGIC);
 	pb_u(b, EXEC_VERSION);
 	pb_u(b, n_calls);
 	pb_u(b, n_results);
-	pb_u(b, EXEC_DATA_SIZE);
+	pb_u(b, data_size);
+}
+
+/* A program that may use all of the data area. */
+static inline void pb_begin(struct pb *b, uint64_t n_calls, uint64_t n_results)
+{
+	pb_begin_sized(b, n_calls, n_results, EXEC_DATA_SIZE);
 }
 
 /* Args: an integer, a pointer into the data area, a result. */

@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Before cmocka.h, whose fail() macro would clash with the executor's. */
@@ -52,40 +54,29 @@ static struct wire_exec opts(uint32_t flags)
 	return e;
 }
 
-static void run_req(struct wire_exec *e, const struct pb *b, struct res *r)
+/* A reply frame (@len bytes at @f) into @r; its id. */
+static uint32_t parse_reply(const uint8_t *f, size_t len, struct res *r)
 {
-	static uint8_t req[1 << 17];
-	struct wire_wr w;
 	struct wire_hdr h = { 0 };
 	struct wire_exec_reply rep;
 	struct wire_exec_call c = { 0 };
-	size_t req_len;
 	long n;
 
 	memset(r, 0, sizeof(*r));
-	e->prog = b->buf;
-	e->prog_len = b->len;
-	wire_wr_init(&w, req, sizeof(req));
-	wire_exec_encode(&w, e);
-	assert_int_equal(w.err, 0);
-	req_len = w.len;
-	wire_wr_init(&w, tx, sizeof(tx));
-	assert_int_equal(exec_handle(7, req, req_len, &w), 0);
-	n = wire_frame_check(tx, w.len, &h);
-	assert_int_equal(n, (long)w.len);
-	assert_int_equal(h.id, 7);
+	n = wire_frame_check(f, len, &h);
+	assert_int_equal(n, (long)len);
 	if (h.type == WIRE_ERROR) {
 		struct wire_rd rd;
 
 		r->is_error = 1;
-		wire_rd_init(&rd, tx + WIRE_HDR_SIZE, h.len);
+		wire_rd_init(&rd, f + WIRE_HDR_SIZE, h.len);
 		wire_get_str(&rd, r->error, sizeof(r->error));
 		print_message("refused: %s\n", r->error);
-		return;
+		return h.id;
 	}
 	assert_int_equal(h.type, WIRE_EXEC_REPLY);
-	assert_int_equal(
-		wire_exec_reply_decode(tx + WIRE_HDR_SIZE, h.len, &rep), 0);
+	assert_int_equal(wire_exec_reply_decode(f + WIRE_HDR_SIZE, h.len, &rep),
+			 0);
 	if (rep.status != WIRE_EXEC_OK)
 		print_message("status %u code %u: %s\n", rep.status, rep.code,
 			      rep.msg);
@@ -100,6 +91,35 @@ static void run_req(struct wire_exec *e, const struct pb *b, struct res *r)
 		r->calls[c.index].ret = c.ret;
 		r->calls[c.index].n_pcs = c.n_pcs;
 	}
+	return h.id;
+}
+
+/* The WIRE_EXEC request frame for @e running @b, into @buf; its length. */
+static size_t build_req(uint8_t *buf, size_t cap, uint32_t id,
+			struct wire_exec *e, const struct pb *b)
+{
+	struct wire_wr w;
+
+	e->prog = b->buf;
+	e->prog_len = b->len;
+	wire_wr_init(&w, buf, cap);
+	wire_frame_begin(&w, WIRE_EXEC, id);
+	wire_exec_encode(&w, e);
+	assert_int_equal(wire_frame_end(&w), 0);
+	return w.len;
+}
+
+static void run_req(struct wire_exec *e, const struct pb *b, struct res *r)
+{
+	static uint8_t req[1 << 17];
+	size_t req_len = build_req(req, sizeof(req), 7, e, b);
+	struct wire_wr w;
+
+	wire_wr_init(&w, tx, sizeof(tx));
+	assert_int_equal(exec_handle(7, req + WIRE_HDR_SIZE,
+				     req_len - WIRE_HDR_SIZE, &w),
+			 0);
+	assert_int_equal(parse_reply(tx, w.len, r), 7);
 }
 
 /* run_req with the request encoded wrongly on purpose: raw payload. */
@@ -603,6 +623,235 @@ static void test_worker_recycled(void **state)
 	free(b);
 }
 
+/* ---- The pipelined proc server (exec_serve) ---- */
+
+/* exec_serve in a child, as a proc server, over a socketpair; our end in
+ * *fd. */
+static pid_t serve_child(int *fd)
+{
+	int sv[2];
+	pid_t pid;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	fflush(stderr);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char err[256];
+
+		close(sv[0]);
+		if (exec_proc_setup(sv[1], err, sizeof(err)) ||
+		    exec_serve(sv[1], err, sizeof(err))) {
+			fprintf(stderr, "exec_serve: %s\n", err);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	close(sv[1]);
+	*fd = sv[0];
+	return pid;
+}
+
+/* Close the stream: the server stops its worker and exits with 0. */
+static void serve_end(pid_t pid, int fd)
+{
+	int st = 0;
+
+	close(fd);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void read_full(int fd, uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t got = read(fd, p, n);
+
+		assert_true(got > 0);
+		p += got;
+		n -= (size_t)got;
+	}
+}
+
+/* The next reply on @fd into @r; its id. */
+static uint32_t recv_reply(int fd, struct res *r)
+{
+	struct wire_hdr h = { 0 };
+
+	read_full(fd, tx, WIRE_HDR_SIZE);
+	assert_int_equal(wire_frame_check(tx, WIRE_HDR_SIZE, &h), 0);
+	assert_true(h.len <= WIRE_MAX_PAYLOAD);
+	read_full(fd, tx + WIRE_HDR_SIZE, h.len);
+	return parse_reply(tx, WIRE_HDR_SIZE + h.len, r);
+}
+
+/* Requests @n programs @b[i] at once, then reads the replies into @r:
+ * they come in order. */
+static void run_pipelined(int fd, struct wire_exec *e, const struct pb *b,
+			  int n, struct res *r)
+{
+	static uint8_t req[1 << 18];
+	size_t len = 0;
+
+	for (int i = 0; i < n; i++)
+		len += build_req(req + len, sizeof(req) - len,
+				 100 + (uint32_t)i, &e[i], &b[i]);
+	assert_int_equal(write_all(fd, req, len), 0);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(recv_reply(fd, &r[i]), 100 + (uint32_t)i);
+}
+
+static void build_getpid(struct pb *b)
+{
+	pb_begin(b, 1, 0);
+	pb_call(b, SYS_getpid, 0, 0);
+	pb_end(b);
+}
+
+/*
+ * Programs sent all at once run in order and are answered in order; a
+ * crash, a timeout or a fork ends the worker, and the programs queued
+ * behind run in a new one.
+ */
+static void test_pipeline_recycling(void **state)
+{
+	struct pb *b = calloc(7, sizeof(*b));
+	struct wire_exec e[7];
+	struct res *r = calloc(7, sizeof(*r));
+	int fd, p[2];
+	pid_t srv;
+
+	(void)state;
+	for (int i = 0; i < 7; i++)
+		e[i] = opts(0);
+	/* The first program blocks on a pipe its worker inherited. */
+	assert_int_equal(pipe(p), 0);
+	srv = serve_child(&fd);
+	close(p[1]);
+	build_rendezvous(&b[0], p[0], 1000);
+	e[0].prog_timeout_ms = 300;
+	e[0].call_timeout_ms = 100;
+	build_getpid(&b[1]);
+	/* kill(getpid(), SIGABRT) */
+	pb_begin(&b[2], 2, 1);
+	pb_call(&b[2], SYS_getpid, 1, 0);
+	pb_call(&b[2], SYS_kill, 0, 2);
+	pb_result(&b[2], 0, 0, 0, 0);
+	pb_const(&b[2], SIGABRT);
+	pb_end(&b[2]);
+	build_getpid(&b[3]);
+	/* getpid, fork as clone(SIGCHLD) */
+	pb_begin(&b[4], 2, 0);
+	pb_call(&b[4], SYS_getpid, 0, 0);
+	pb_call(&b[4], SYS_clone, 0, 5);
+	for (int i = 0; i < 5; i++)
+		pb_const(&b[4], i ? 0 : SIGCHLD);
+	pb_end(&b[4]);
+	build_getpid(&b[5]);
+	build_getpid(&b[6]);
+	run_pipelined(fd, e, b, 7, r);
+	close(p[0]);
+	assert_int_equal(r[0].status, WIRE_EXEC_TIMEOUT);
+	assert_int_equal(r[1].status, WIRE_EXEC_OK);
+	assert_int_equal(r[2].status, WIRE_EXEC_CRASHED);
+	assert_int_equal(r[2].code, SIGABRT);
+	assert_int_equal(r[3].status, WIRE_EXEC_OK);
+	assert_int_equal(r[4].status, WIRE_EXEC_OK);
+	assert_int_equal(r[5].status, WIRE_EXEC_OK);
+	assert_int_equal(r[6].status, WIRE_EXEC_OK);
+	/* New workers after the crash and the fork. */
+	assert_true(r[2].calls[0].flags & WIRE_CALL_FINISHED);
+	assert_true(r[3].calls[0].ret != r[2].calls[0].ret);
+	assert_true(r[5].calls[0].ret != r[4].calls[0].ret);
+	assert_true(r[5].calls[0].ret != r[1].calls[0].ret);
+	serve_end(srv, fd);
+	free(b);
+	free(r);
+}
+
+/* Program A: 0x1234 at 0x200, "abcdefgh" at 0x1000; with @prot, page
+ * 0x1000 made PROT_NONE. */
+static void build_scribble(struct pb *b, int prot)
+{
+	pb_begin(b, prot ? 2 : 1, 0);
+	pb_copyin_int(b, 0x200, EXEC_META(8, EXEC_FMT_NATIVE, 0, 0), 0x1234);
+	pb_copyin_data(b, 0x1000, "abcdefgh", 8);
+	if (prot) {
+		pb_call(b, SYS_mprotect, 0, 3);
+		pb_ptr(b, 0x1000);
+		pb_const(b, 4096);
+		pb_const(b, PROT_NONE);
+	}
+	pb_call(b, SYS_getpid, 0, 0);
+	pb_end(b);
+}
+
+/* Program B: r0 = openat(@path); r1 = *(0x200); lseek(r0, r1);
+ * write(r0, 0x1000, 8). */
+static void build_look(struct pb *b, const char *path)
+{
+	pb_begin(b, 3, 2);
+	pb_copyin_data(b, 0, path, strlen(path) + 1);
+	pb_call(b, SYS_openat, 1, 4);
+	pb_const(b, (uint64_t)AT_FDCWD);
+	pb_ptr(b, 0);
+	pb_const(b, O_RDWR | O_CREAT | O_TRUNC);
+	pb_const(b, 0600);
+	pb_copyout(b, 1, 0x200, 8);
+	pb_call(b, SYS_lseek, 0, 3);
+	pb_result(b, 0, 0, 0, (uint64_t)-1);
+	pb_result(b, 1, 0, 0, 77);
+	pb_const(b, SEEK_SET);
+	pb_call(b, SYS_write, 0, 3);
+	pb_result(b, 0, 0, 0, (uint64_t)-1);
+	pb_ptr(b, 0x1000);
+	pb_const(b, 8);
+	pb_end(b);
+}
+
+/*
+ * The next program finds the data area as fresh, whether the worker only
+ * zeroed what the program wrote or, after a mapping call (mprotect),
+ * mapped it afresh.
+ */
+static void test_pipeline_data_reset(void **state)
+{
+	const char *path = "/tmp/drmfuzz-test-exec-look";
+	struct pb *b = calloc(4, sizeof(*b));
+	struct wire_exec e[4];
+	struct res *r = calloc(4, sizeof(*r));
+	char got[16];
+	int fd;
+	pid_t srv = serve_child(&fd);
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		e[i] = opts(0);
+	build_scribble(&b[0], 0);
+	build_look(&b[1], path);
+	build_scribble(&b[2], 1);
+	build_look(&b[3], path);
+	for (int round = 0; round < 2; round++) {
+		int f;
+
+		run_pipelined(fd, e + 2 * round, b + 2 * round, 2, r);
+		assert_int_equal(r[0].status, WIRE_EXEC_OK);
+		assert_int_equal(r[1].status, WIRE_EXEC_OK);
+		assert_done(&r[1].calls[1], 0, 0); /* *(0x200) == 0 */
+		assert_done(&r[1].calls[2], 8, 0); /* 0x1000 readable */
+		f = open(path, O_RDONLY);
+		assert_true(f >= 0);
+		assert_int_equal(read(f, got, sizeof(got)), 8);
+		close(f);
+		assert_memory_equal(got, "\0\0\0\0\0\0\0\0", 8);
+	}
+	serve_end(srv, fd);
+	unlink(path);
+	free(b);
+	free(r);
+}
+
 static void test_rejected(void **state)
 {
 	struct pb *b = malloc(sizeof(*b));
@@ -730,6 +979,8 @@ int main(void)
 		cmocka_unit_test(test_worker_reuse),
 		cmocka_unit_test(test_worker_recycled),
 		cmocka_unit_test(test_rejected),
+		cmocka_unit_test(test_pipeline_recycling),
+		cmocka_unit_test(test_pipeline_data_reset),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

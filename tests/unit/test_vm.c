@@ -123,10 +123,10 @@ static struct vm *procs_vm(const char *log)
 	return vm;
 }
 
-/* fcntl(0, F_DUPFD, @base + proc), @base + proc < 200: returns the lowest
- * free fd from there,
- * base + proc in a fresh worker (the pid-dependent argument: the request's
- * proc must reach the program). */
+/* fcntl(0, F_DUPFD, @base + proc), @base + proc below the executor's limit
+ * on a program's fds (32): returns the lowest free fd from there, base +
+ * proc (the pid-dependent argument: the request's proc must reach the
+ * program; the previous program's fds are closed). */
 static void prog_dupfd(struct pb *b, uint64_t base)
 {
 	pb_begin(b, 1, 0);
@@ -204,7 +204,7 @@ static void *worker(void *p)
 
 	for (int k = 0; k < a->rounds; k++) {
 		struct ipc_result *r = NULL;
-		uint64_t base = 100 + 16 * (uint64_t)(k % 6);
+		uint64_t base = 20 + 4 * (uint64_t)(k % 2);
 
 		if (a->fifo)
 			prog_hold(b, a->fifo);
@@ -240,7 +240,7 @@ static void test_procs_concurrent(void **state)
 	(void)state;
 	for (int i = 0; i < 4; i++) {
 		a[i] = (struct worker_arg){ .vm = vm,
-					    .proc = (uint32_t)i * 3,
+					    .proc = (uint32_t)i * 2,
 					    .rounds = 25 };
 		assert_int_equal(pthread_create(&t[i], NULL, worker, &a[i]), 0);
 	}
@@ -344,31 +344,40 @@ static pid_t serving_pid(void)
 }
 
 /*
- * A request for a busy proc is refused; a proc server that dies answers
- * for its request, and the proc's next request gets a new one; the other
- * procs go on.
+ * A proc takes WIRE_EXEC_PROC_DEPTH requests at a time, one more is
+ * refused; a proc server that dies answers for all of its requests, and
+ * the proc's next request gets a new one; the other procs go on.
  */
 static void test_procs_busy_and_death(void **state)
 {
 	char *f = tmp("fifo-busy"), why[256];
 	struct vm *vm = procs_vm("busy.log");
-	struct worker_arg a = { .vm = vm, .proc = 2, .rounds = 1 };
+	struct worker_arg a[WIRE_EXEC_PROC_DEPTH];
 	struct ipc_result *r = NULL;
 	struct pb *b = malloc(sizeof(*b));
+	pthread_t t[WIRE_EXEC_PROC_DEPTH];
 	pid_t srv[8];
-	pthread_t t;
-	int fd, n;
+	int fd = -1, n;
 
 	(void)state;
 	assert_int_equal(mkfifo(f, 0600), 0);
-	a.fifo = f;
-	prog_dupfd(b, 100);
+	prog_dupfd(b, 20);
 	assert_int_equal(exec_on(vm, 5, b, &r, why, sizeof(why)), 0);
 	ipc_result_free(r);
-	assert_int_equal(pthread_create(&t, NULL, worker, &a), 0);
-	fd = fifo_writer(f);
-	assert_true(fd >= 0);
-	/* Proc 2 runs a program: another request for it is refused. */
+	/* Proc 2 runs a program that holds; the others queue behind it. */
+	for (uint32_t i = 0; i < WIRE_EXEC_PROC_DEPTH; i++) {
+		a[i] = (struct worker_arg){
+			.vm = vm, .proc = 2, .rounds = 1, .fifo = i ? NULL : f
+		};
+		assert_int_equal(pthread_create(&t[i], NULL, worker, &a[i]), 0);
+		if (!i) {
+			fd = fifo_writer(f);
+			assert_true(fd >= 0);
+		}
+	}
+	for (int i = 0; i < 6000 && vm_requests_out(vm) < 4; i++)
+		usleep(10000);
+	assert_int_equal(vm_requests_out(vm), WIRE_EXEC_PROC_DEPTH);
 	assert_int_equal(exec_on(vm, 2, b, &r, why, sizeof(why)), -EINVAL);
 	assert_non_null(strstr(why, "proc 2 is busy"));
 	/* Kill the proc servers (procs 2 and 5). */
@@ -376,17 +385,19 @@ static void test_procs_busy_and_death(void **state)
 	assert_int_equal(n, 2);
 	for (int i = 0; i < n; i++)
 		assert_int_equal(kill(srv[i], SIGKILL), 0);
-	pthread_join(t, NULL);
+	for (uint32_t i = 0; i < WIRE_EXEC_PROC_DEPTH; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(a[i].err, -EINVAL);
+		assert_non_null(strstr(a[i].why, "proc 2: its server died"));
+		assert_non_null(strstr(a[i].why, "signal 9"));
+	}
 	close(fd);
-	assert_int_equal(a.err, -EINVAL);
-	assert_non_null(strstr(a.why, "proc 2: its server died"));
-	assert_non_null(strstr(a.why, "signal 9"));
 	/* New servers for both. */
 	for (uint32_t proc = 2; proc <= 5; proc += 3) {
 		r = NULL;
 		assert_int_equal(exec_on(vm, proc, b, &r, why, sizeof(why)), 0);
 		assert_int_equal(r->status, WIRE_EXEC_OK);
-		assert_int_equal(r->calls[0].ret, 100 + proc);
+		assert_int_equal(r->calls[0].ret, 20 + proc);
 		ipc_result_free(r);
 	}
 	assert_int_equal(errors.len, 0);
@@ -394,6 +405,34 @@ static void test_procs_busy_and_death(void **state)
 	unlink(f);
 	free(f);
 	free(b);
+}
+
+/*
+ * Pipelining: 4 threads share one proc, each with many programs; the
+ * proc runs them one after the other (each sees the worker's fds as they
+ * were, so each returns base + proc) and every reply reaches its thread.
+ */
+static void test_procs_pipelined(void **state)
+{
+	struct vm *vm = procs_vm("pipelined.log");
+	struct worker_arg a[WIRE_EXEC_PROC_DEPTH];
+	pthread_t t[WIRE_EXEC_PROC_DEPTH];
+
+	(void)state;
+	for (uint32_t i = 0; i < WIRE_EXEC_PROC_DEPTH; i++) {
+		a[i] = (struct worker_arg){ .vm = vm, .proc = 1, .rounds = 50 };
+		assert_int_equal(pthread_create(&t[i], NULL, worker, &a[i]), 0);
+	}
+	for (uint32_t i = 0; i < WIRE_EXEC_PROC_DEPTH; i++) {
+		pthread_join(t[i], NULL);
+		if (a[i].err)
+			print_error("thread %u: %s\n", i, a[i].why);
+		assert_int_equal(a[i].err, 0);
+		assert_int_equal(a[i].bad, 0);
+		ipc_result_free(a[i].last);
+	}
+	assert_int_equal(errors.len, 0);
+	vm_free(vm);
 }
 
 /*
@@ -719,6 +758,8 @@ static void test_qemu_argv(void **state)
 	assert_non_null(strstr(a[i + 1], "panic_on_warn=1"));
 	assert_true(strstr(a[i + 1], " panic_on_warn=0") >
 		    strstr(a[i + 1], "panic_on_warn=1"));
+	/* TCG trusts the TSC (else the clocksource is the emulated HPET). */
+	assert_non_null(strstr(a[i + 1], " tsc=reliable"));
 	/* Extra arguments are split on spaces, at the end. */
 	for (i = 0; a[i]; i++)
 		;
@@ -733,6 +774,8 @@ static void test_qemu_argv(void **state)
 	a = vm_qemu_argv(&o, NULL);
 	assert_string_equal(a[0], "qemu-system-x86_64");
 	assert_true(argv_find(a, "-accel", "kvm") > 0);
+	i = argv_find(a, "-append", NULL);
+	assert_null(strstr(a[i + 1], "tsc=reliable"));
 	assert_int_equal(argv_find(a, "-initrd", NULL), -1);
 	assert_int_equal(argv_find(a, "-chardev", NULL), -1);
 	vm_argv_free(a);
@@ -817,6 +860,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_procs_concurrent),
 		cmocka_unit_test(test_procs_overlap),
 		cmocka_unit_test(test_procs_busy_and_death),
+		cmocka_unit_test(test_procs_pipelined),
 		cmocka_unit_test(test_procs_machine_lost),
 		cmocka_unit_test(test_fake_failures),
 		cmocka_unit_test(test_boot_hang),
