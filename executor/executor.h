@@ -165,6 +165,8 @@ struct exec_shm {
 	uint32_t arena_used; /* words handed out, atomic */
 	uint32_t failed; /* the worker could not run: msg says why */
 	uint64_t t_setup, t_done; /* exec_now_ns() stamps of the worker */
+	uint32_t touched; /* EXEC_TOUCH_* of the program's calls */
+	uint32_t pad;
 	struct wire_exec req; /* prog points at prog[] below */
 	uint8_t prog[EXEC_MAX_SIZE];
 	char msg[WIRE_EXEC_MSG_MAX];
@@ -185,8 +187,9 @@ struct exec_ring {
 	uint32_t posted; /* last request number posted, by the server */
 	uint32_t done; /* last one the worker finished */
 	uint32_t dirty; /* the worker will run no more programs */
-	uint32_t pad;
+	uint32_t worker_sleeps, server_sleeps; /* run.c's hand-over */
 	uint64_t idle_ns, clean_ns; /* worker: waiting, cleaning up (sums) */
+	uint64_t worker_cpu_us; /* worker: CPU time (sum, timing only) */
 	struct exec_shm slot[EXEC_SLOTS]; /* request n in slot n % EXEC_SLOTS */
 };
 
@@ -224,6 +227,8 @@ int exec_bench(uint32_t id, const uint8_t *payload, size_t len,
 /* Stage timing (run.c): CLOCK_MONOTONIC ns; on when drmfuzz_timing=1. */
 uint64_t exec_now_ns(void);
 int exec_timing_on(void);
+/* CPU time in ms of this process (RUSAGE_SELF) or thread (RUSAGE_THREAD). */
+double exec_cpu_ms(int who);
 
 /* The slot exec_child_fail writes to (exec_program sets its own). */
 void exec_fail_slot(struct exec_shm *shm);

@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -57,6 +58,8 @@ struct proc {
 };
 
 static struct proc procs[WIRE_EXEC_MAX_PROCS];
+static uint64_t replies; /* timing */
+static double cpu0;
 static uint8_t rx[FRAME_MAX];
 static uint8_t tx[FRAME_MAX];
 static int no_pidns;
@@ -320,6 +323,15 @@ static int proc_read(int i, int out)
 			return proc_lost(i, out, "sent a frame it did not owe");
 		if ((e = write_all(out, p->rx, (size_t)n)))
 			return e;
+		if (exec_timing_on() && ++replies % 256 == 0) {
+			double cpu = exec_cpu_ms(RUSAGE_SELF);
+
+			fprintf(stderr,
+				"drmfuzz-executor: CPU per program: serving "
+				"process %.2f ms\n",
+				(cpu - cpu0) / 256);
+			cpu0 = cpu;
+		}
 		memmove(p->ids + k, p->ids + k + 1,
 			sizeof(p->ids[0]) * (p->n_out - k - 1));
 		p->n_out--;

@@ -34,6 +34,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -55,7 +57,6 @@
 #define WORKER_MAX_RUNS 1000
 /* Kept open in the worker; programs' fds are closed after each program. */
 #define LOADAVG_FD (KCOV_FD_BASE - 3) /* /proc/loadavg */
-#define GO_FD (KCOV_FD_BASE - 2) /* eventfd: server -> worker */
 #define DONE_FD (KCOV_FD_BASE - 1) /* eventfd: worker -> server */
 /* The data area is zeroed page by page when a program declared at most
  * this many pages of it; beyond, and every DATA_REMAP_EVERY programs (a
@@ -124,10 +125,33 @@ int exec_timing_on(void)
 	return timing;
 }
 
+/* CPU time (ms) of the calling process (@who RUSAGE_SELF) or thread. */
+double exec_cpu_ms(int who)
+{
+	struct rusage ru;
+
+	if (getrusage(who, &ru))
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
 static void timing_report(void)
 {
+	static double cpu0;
+	double cpu;
+
 	if (++t_runs % 32)
 		return;
+	cpu = exec_cpu_ms(RUSAGE_SELF);
+	fprintf(stderr,
+		"drmfuzz-executor: CPU per program: server %.2f ms, worker "
+		"%.2f ms\n",
+		cpu0 ? (cpu - cpu0) / 32 : 0,
+		(double)__atomic_exchange_n(&ring->worker_cpu_us, 0,
+					    __ATOMIC_RELAXED) /
+			32e3);
+	cpu0 = cpu;
 	t_sum[T_IDLE] =
 		__atomic_exchange_n(&ring->idle_ns, 0, __ATOMIC_RELAXED);
 	t_sum[T_CLEAN] =
@@ -199,29 +223,50 @@ static int data_reset(int maps)
 }
 
 /*
- * Fresh eventfds at GO_FD and DONE_FD (the old ones closed in this
- * process only): a task left over from an earlier worker keeps the old
- * ones, and no wake-up of an earlier worker reaches a new one. 0 or -errno.
+ * A fresh eventfd at DONE_FD (the old one closed in this process only): a
+ * task left over from an earlier worker keeps the old one, and no wake-up
+ * of an earlier worker reaches us through the new one. 0 or -errno.
  */
 static int handover_open(void)
 {
-	int fds[2] = { GO_FD, DONE_FD };
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), e;
 
-	for (int i = 0; i < 2; i++) {
-		int fd = eventfd(0, EFD_CLOEXEC | (i ? EFD_NONBLOCK : 0)), e;
+	if (fd < 0)
+		return -errno;
+	if (fd == DONE_FD)
+		return 0;
+	e = dup3(fd, DONE_FD, O_CLOEXEC) < 0 ? -errno : 0;
+	close(fd);
+	return e;
+}
 
-		if (fd < 0)
-			return -errno;
-		if (fd == fds[i])
-			continue;
-		if (dup3(fd, fds[i], O_CLOEXEC) < 0) {
-			e = -errno;
-			close(fd);
-			return e;
-		}
-		close(fd);
+static void futex_wake_all(uint32_t *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+}
+
+/*
+ * The hand-over costs a system call only when the other side sleeps: the
+ * worker waits for ring->posted to move in a futex, the server for the
+ * worker's progress in poll() on DONE_FD, and each announces its sleep
+ * (ring->worker_sleeps, ring->server_sleeps) before checking one last
+ * time. Both sides' store-then-load are sequentially consistent, so one
+ * of the two always sees the other's store: no wake-up is lost.
+ */
+static int server_sleep_begin(void)
+{
+	__atomic_store_n(&ring->server_sleeps, 1, __ATOMIC_SEQ_CST);
+	if (n_fl && (int32_t)(__atomic_load_n(&ring->done, __ATOMIC_SEQ_CST) -
+			      fl[0].seq) >= 0) {
+		__atomic_store_n(&ring->server_sleeps, 0, __ATOMIC_RELAXED);
+		return 1; /* no need: the oldest program has ended */
 	}
 	return 0;
+}
+
+static void server_sleep_end(void)
+{
+	__atomic_store_n(&ring->server_sleeps, 0, __ATOMIC_RELAXED);
 }
 
 /*
@@ -411,6 +456,8 @@ __attribute__((noreturn)) static void worker_main(uint32_t sandbox,
 	 * more often than needed. Without /proc/loadavg, after every
 	 * program. */
 	pid0 = loadavg_fd >= 0 ? last_pid(LOADAVG_FD) : -1;
+	double cpu_last = 0;
+
 	for (uint32_t s = from;;) {
 		struct exec_shm *sl;
 		struct rlimit rl;
@@ -424,15 +471,29 @@ __attribute__((noreturn)) static void worker_main(uint32_t sandbox,
 		stray_check(self);
 		if (__atomic_load_n(&ring->posted, __ATOMIC_ACQUIRE) == s) {
 			t0 = exec_timing_on() ? exec_now_ns() : 0;
-			if (read(GO_FD, &v, sizeof(v)) != sizeof(v) &&
-			    errno != EINTR && errno != EAGAIN)
-				exec_child_fail("read the go eventfd: %s",
-						strerror(errno));
+			__atomic_store_n(&ring->worker_sleeps, 1,
+					 __ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&ring->posted, __ATOMIC_SEQ_CST) ==
+			    s)
+				syscall(SYS_futex, &ring->posted, FUTEX_WAIT, s,
+					NULL, NULL, 0);
+			__atomic_store_n(&ring->worker_sleeps, 0,
+					 __ATOMIC_RELAXED);
 			if (t0)
 				__atomic_fetch_add(&ring->idle_ns,
 						   exec_now_ns() - t0,
 						   __ATOMIC_RELAXED);
 			continue;
+		}
+		if (exec_timing_on()) {
+			double c = exec_cpu_ms(RUSAGE_THREAD);
+
+			if (cpu_last)
+				__atomic_fetch_add(
+					&ring->worker_cpu_us,
+					(uint64_t)((c - cpu_last) * 1e3),
+					__ATOMIC_RELAXED);
+			cpu_last = c;
 		}
 		sl = &ring->slot[++s % EXEC_SLOTS];
 		exec_fail_slot(sl);
@@ -465,10 +526,13 @@ __attribute__((noreturn)) static void worker_main(uint32_t sandbox,
 			busy |= getrlimit(RLIMIT_NOFILE, &rl) ||
 				rl.rlim_cur != EXEC_PROG_FDS ||
 				rl.rlim_max != EXEC_PROG_FDS;
+		sl->touched = touched;
 		if (busy)
 			__atomic_store_n(&ring->dirty, s, __ATOMIC_RELAXED);
-		__atomic_store_n(&ring->done, s, __ATOMIC_RELEASE);
-		if (write(DONE_FD, &v, sizeof(v)) != sizeof(v))
+		__atomic_store_n(&ring->done, s, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&ring->server_sleeps, __ATOMIC_SEQ_CST) &&
+		    write(DONE_FD, &v, sizeof(v)) != sizeof(v) &&
+		    errno != EAGAIN)
 			exec_child_fail("write the done eventfd: %s",
 					strerror(errno));
 		if (busy) {
@@ -582,6 +646,7 @@ static int worker_start(uint32_t key, uint32_t from)
 	exec_timing_on(); /* decided once, before the fork */
 	__atomic_store_n(&ring->done, from, __ATOMIC_RELAXED);
 	__atomic_store_n(&ring->dirty, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&ring->worker_sleeps, 0, __ATOMIC_RELAXED);
 	pid = fork();
 	if (pid < 0)
 		return -errno;
@@ -595,21 +660,19 @@ static int worker_start(uint32_t key, uint32_t from)
 	return 0;
 }
 
-/* Wake the worker: a program is posted. */
-static void worker_go(void)
+/* Post request number @n: wake the worker if it sleeps. */
+static void worker_post(uint32_t n)
 {
-	uint64_t v = 1;
-
-	/* Only fails when the count would overflow: it is awake then. */
-	if (write(GO_FD, &v, sizeof(v)) != sizeof(v))
-		fprintf(stderr, "drmfuzz-executor: wake the worker: %s\n",
-			strerror(errno));
+	__atomic_store_n(&ring->posted, n, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&ring->worker_sleeps, __ATOMIC_SEQ_CST))
+		futex_wake_all(&ring->posted);
 }
 
 /* A slot as the worker must find it before it runs the slot's program. */
 static void slot_reset(struct exec_shm *sl, uint32_t n_calls)
 {
 	sl->t_setup = sl->t_done = 0;
+	sl->touched = 0;
 	sl->arena_used = 0;
 	sl->failed = 0;
 	sl->msg[0] = 0;
@@ -643,8 +706,6 @@ static void worker_resume(void)
 		return;
 	}
 	worker.runs = (uint32_t)n_fl;
-	if (from != seq)
-		worker_go();
 }
 
 /* 1 when a child of ours other than the worker has exited: a program's
@@ -756,9 +817,8 @@ static int submit(uint32_t id, const uint8_t *payload, size_t len,
 	f->timeout_ms = req.prog_timeout_ms;
 	f->t_head = n_fl == 1 ? now_ms() : 0;
 	f->t_rx = t0;
-	__atomic_store_n(&ring->posted, ++seq, __ATOMIC_RELEASE);
 	f->t_post = exec_now_ns();
-	worker_go();
+	worker_post(++seq);
 	return SUB_POSTED;
 }
 
@@ -870,7 +930,9 @@ static int head_finish(int state, int st, struct wire_wr *w)
 		dirty = __atomic_load_n(&ring->dirty, __ATOMIC_RELAXED);
 		if (worker.pid < 0) {
 			recycle = 1; /* it exited after the program */
-		} else if (dirty == f.seq || dirty == ~0U || stray_exited()) {
+		} else if (dirty == f.seq || dirty == ~0U ||
+			   ((sl->touched & EXEC_TOUCH_TASKS) &&
+			    stray_exited())) {
 			recycle = 1;
 			worker_stop(0);
 		}
@@ -923,9 +985,12 @@ static void head_wait(uint64_t ms)
 	/* Without a pidfd, look at the worker every 10 ms. */
 	if (worker.pidfd < 0 && slice > 10)
 		slice = 10;
+	if (server_sleep_begin())
+		return;
 	if (poll(p, worker.pidfd < 0 ? 1 : 2, slice) > 0 &&
 	    (p[0].revents & POLLIN))
 		(void)!read(DONE_FD, &v, sizeof(v));
+	server_sleep_end();
 }
 
 int exec_handle(uint32_t id, const uint8_t *payload, size_t len,
@@ -1042,11 +1107,14 @@ int exec_serve(int fd, char *err, size_t cap)
 			p[2].fd = -1;
 		if (worker.pid < 0 || worker.pidfd < 0)
 			p[1].fd = -1;
+		if (server_sleep_begin())
+			continue;
 		if (poll(p, 3, slice) < 0 && errno != EINTR) {
 			e = -errno;
 			snprintf(err, cap, "poll: %s", strerror(errno));
 			break;
 		}
+		server_sleep_end();
 		if (p[0].revents & POLLIN)
 			(void)!read(DONE_FD, &v, sizeof(v));
 		if (!(p[2].revents & (POLLIN | POLLHUP | POLLERR)))

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #define WIRE_MAGIC 0x5a46444dU /* "MDFZ" on the wire */
-#define WIRE_VERSION 1
+#define WIRE_VERSION 2
 #define WIRE_HDR_SIZE 16
 #define WIRE_MAX_PAYLOAD (4U << 20)
 
@@ -494,6 +494,11 @@ static inline int wire_exec_decode(const void *data, size_t len,
  *   u32 index, u32 flags (WIRE_CALL_*), u32 errno, u64 return value,
  *   u32 n_pcs, u32 n_cmps, n_pcs x u64 PC, n_cmps x (u64 type, arg1, arg2)
  *
+ * With WIRE_CALL_PCS32, each PC is a u32: its low half, the high half
+ * being 0xffffffff (kernel text and modules on x86-64), which halves the
+ * bytes every reply takes through the machine's processes, QEMU and the
+ * host. Readers use wire_call_pc() and never see the difference.
+ *
  * Calls that never started have no record. PCs are the call's raw KCOV
  * trace in execution order (its own thread's buffer), not deduplicated:
  * the host hashes edges between consecutive PCs and deduplicates them, so
@@ -524,7 +529,8 @@ enum wire_exec_status {
 #define WIRE_CALL_BLOCKED (1U << 2) /* outlived call_timeout_ms */
 #define WIRE_CALL_COVER_OVERFLOW (1U << 3) /* PCs/comparisons truncated */
 #define WIRE_CALL_FAULT_INJECTED (1U << 4) /* fail_nth fired */
-#define WIRE_CALL_KNOWN_FLAGS 0x1fU
+#define WIRE_CALL_PCS32 (1U << 5) /* PCs as their low u32 (encoding) */
+#define WIRE_CALL_KNOWN_FLAGS 0x3fU
 
 #define WIRE_EXEC_MAX_PCS (256U << 10)
 #define WIRE_EXEC_MAX_CMPS (64U << 10)
@@ -562,21 +568,37 @@ static inline void wire_exec_reply_begin(struct wire_wr *w, uint32_t status,
 	wire_put_u32(w, n_calls);
 }
 
-/* One record; @cmps holds 3 * @n_cmps words (type, arg1, arg2). */
+#define WIRE_PC_HIGH 0xffffffff00000000ull
+
+/*
+ * One record; @cmps holds 3 * @n_cmps words (type, arg1, arg2). The PCs
+ * go as u32 (WIRE_CALL_PCS32, set here) when all have WIRE_PC_HIGH.
+ */
 static inline void wire_exec_call_encode(struct wire_wr *w, uint32_t index,
 					 uint32_t flags, uint32_t err,
 					 uint64_t ret, const uint64_t *pcs,
 					 uint32_t n_pcs, const uint64_t *cmps,
 					 uint32_t n_cmps)
 {
+	uint64_t high = WIRE_PC_HIGH;
+
+	for (uint32_t i = 0; i < n_pcs; i++)
+		high &= pcs[i];
+	flags &= ~WIRE_CALL_PCS32;
+	if (high == WIRE_PC_HIGH)
+		flags |= WIRE_CALL_PCS32;
 	wire_put_u32(w, index);
 	wire_put_u32(w, flags);
 	wire_put_u32(w, err);
 	wire_put_u64(w, ret);
 	wire_put_u32(w, n_pcs);
 	wire_put_u32(w, n_cmps);
-	for (uint32_t i = 0; i < n_pcs; i++)
-		wire_put_u64(w, pcs[i]);
+	for (uint32_t i = 0; i < n_pcs; i++) {
+		if (flags & WIRE_CALL_PCS32)
+			wire_put_u32(w, (uint32_t)pcs[i]);
+		else
+			wire_put_u64(w, pcs[i]);
+	}
 	for (uint32_t i = 0; i < 3 * n_cmps; i++)
 		wire_put_u64(w, cmps[i]);
 }
@@ -595,7 +617,8 @@ static inline int wire_exec_call_read_(struct wire_rd *r,
 	    (c->flags & ~WIRE_CALL_KNOWN_FLAGS) ||
 	    c->n_pcs > WIRE_EXEC_MAX_PCS || c->n_cmps > WIRE_EXEC_MAX_CMPS)
 		return r->err = -EBADMSG;
-	c->pcs_ = wire_rd_take(r, (size_t)c->n_pcs * 8);
+	c->pcs_ = wire_rd_take(r, (size_t)c->n_pcs *
+					  (c->flags & WIRE_CALL_PCS32 ? 4 : 8));
 	c->cmps_ = wire_rd_take(r, (size_t)c->n_cmps * 24);
 	return r->err;
 }
@@ -647,6 +670,8 @@ static inline int wire_exec_reply_next(struct wire_exec_reply *rep,
 
 static inline uint64_t wire_call_pc(const struct wire_exec_call *c, uint32_t i)
 {
+	if (c->flags & WIRE_CALL_PCS32)
+		return WIRE_PC_HIGH | wire_rd32(c->pcs_ + (size_t)i * 4);
 	return wire_rd64(c->pcs_ + (size_t)i * 8);
 }
 

@@ -50,12 +50,13 @@ static void exec_usage(FILE *f)
 		"  --nocover         no KCOV at all\n"
 		"  --call-timeout MS how long a threaded program waits for a call (50)\n"
 		"  --timeout MS      program timeout (5000; x10 under TCG)\n"
-		"  --bench SECONDS   run the programs round-robin for SECONDS, then the\n"
+		"  --bench SECONDS   run the programs round-robin for SECONDS, and the\n"
 		"                    ceiling (their calls in a tight loop in one process,\n"
-		"                    KCOV on) for as long; print exec/s, ceiling, ratio\n"
+		"                    KCOV on) for as long, in 3 alternating rounds;\n"
+		"                    print exec/s, ceiling, ratio\n"
 		"  --depth N         with --bench: requests in flight on the one proc\n"
-		"                    (1-%u, default 2: the next program is in the VM\n"
-		"                    when one ends, as when fuzzing)\n",
+		"                    (1-%u, default 4, as the fuzzer keeps: the next\n"
+		"                    programs are in the VM when one ends)\n",
 		WIRE_EXEC_PROC_DEPTH);
 }
 
@@ -114,15 +115,16 @@ static void print_result(const char *name, int run, const struct ipc_result *r,
 	}
 }
 
-/* WIRE_BENCH for @ms: runs per second of @req's calls in a tight loop. */
+/* WIRE_BENCH for @ms: how many times @req's calls ran in a tight loop,
+ * in how many microseconds (added to *@runs and *@us). */
 static int ceiling(struct vm *vm, const struct wire_exec *req, uint32_t ms,
-		   double *rate)
+		   double *runs, double *us)
 {
 	struct buf p = { 0 }, reply = { 0 };
 	struct wire_wr w;
 	struct wire_rd r;
 	uint16_t type = 0;
-	uint64_t runs, us;
+	uint64_t n, t;
 	int err;
 
 	err = buf_reserve(&p, req->prog_len + 64);
@@ -142,12 +144,14 @@ static int ceiling(struct vm *vm, const struct wire_exec *req, uint32_t ms,
 	}
 	if (!err) {
 		wire_rd_init(&r, reply.data, reply.len);
-		runs = wire_get_u64(&r);
-		us = wire_get_u64(&r);
-		if (r.err || !us)
+		n = wire_get_u64(&r);
+		t = wire_get_u64(&r);
+		if (r.err || !t || !n) {
 			err = -EBADMSG;
-		else
-			*rate = (double)runs * 1e6 / (double)us;
+		} else {
+			*runs += (double)n;
+			*us += (double)t;
+		}
 	}
 	buf_free(&p);
 	buf_free(&reply);
@@ -325,8 +329,8 @@ struct bench_thread {
 	struct wire_exec req;
 	struct buf *progs;
 	char **names;
-	int n, seconds;
-	double t0;
+	int n;
+	double seconds, t0;
 	uint64_t *next; /* programs handed out, all threads */
 	int err;
 	char why[300];
@@ -357,13 +361,12 @@ static void *bench_thread(void *p)
 	return NULL;
 }
 
-static int bench(struct vm *vm, struct exec_args *a, struct buf *progs,
-		 char **names, int n)
+/* The executor's stream for @seconds: programs run (added to *@runs). */
+static int bench_stream(struct vm *vm, struct exec_args *a, struct buf *progs,
+			char **names, int n, double seconds, uint64_t *runs)
 {
 	struct bench_thread t[WIRE_EXEC_PROC_DEPTH];
 	pthread_t th[WIRE_EXEC_PROC_DEPTH];
-	double t0 = now_s(), dt, sum_inv = 0, rate, ceil_rate;
-	uint64_t runs = 0;
 	int started = 0, rc = 0;
 
 	for (int i = 0; i < a->depth; i++) {
@@ -372,9 +375,9 @@ static int bench(struct vm *vm, struct exec_args *a, struct buf *progs,
 					      .progs = progs,
 					      .names = names,
 					      .n = n,
-					      .seconds = a->bench,
-					      .t0 = t0,
-					      .next = &runs };
+					      .seconds = seconds,
+					      .t0 = now_s(),
+					      .next = runs };
 		if (pthread_create(&th[i], NULL, bench_thread, &t[i])) {
 			log_err("cannot start a bench thread");
 			rc = 2;
@@ -384,7 +387,6 @@ static int bench(struct vm *vm, struct exec_args *a, struct buf *progs,
 	}
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
-	dt = now_s() - t0;
 	for (int i = 0; i < started; i++) {
 		if (t[i].err) {
 			log_err("%s: %s", t[i].name,
@@ -393,28 +395,61 @@ static int bench(struct vm *vm, struct exec_args *a, struct buf *progs,
 			rc = 2;
 		}
 	}
-	if (rc)
-		return rc;
-	rate = (double)runs / dt;
-	for (int i = 0; i < n; i++) {
-		double r_i = 0;
+	return rc;
+}
 
-		a->req.prog = (const uint8_t *)progs[i].data;
-		a->req.prog_len = progs[i].len;
-		if (ceiling(vm, &a->req,
-			    (uint32_t)(a->bench * 1000 / n > 0 ?
-					       a->bench * 1000 / n :
-					       1),
-			    &r_i) ||
-		    r_i <= 0) {
-			log_err("%s: the ceiling run failed", names[i]);
-			return 2;
+/*
+ * The executor's rate against the ceiling's, in BENCH_ROUNDS rounds of
+ * both (the host's load drifts: each round measures both under about the
+ * same load); the totals give the rates, the rounds the spread.
+ */
+#define BENCH_ROUNDS 3
+
+static int bench(struct vm *vm, struct exec_args *a, struct buf *progs,
+		 char **names, int n)
+{
+	double c_runs[EXEC_MAX_PROGS] = { 0 }, c_us[EXEC_MAX_PROGS] = { 0 };
+	double slice = (double)a->bench / BENCH_ROUNDS, dt = 0, rate, ceil_rate,
+	       sum_inv = 0, lo = 1e9, hi = 0;
+	uint32_t ms = (uint32_t)(slice * 1000 / n > 1 ? slice * 1000 / n : 1);
+	uint64_t runs = 0;
+
+	for (int round = 0; round < BENCH_ROUNDS; round++) {
+		uint64_t before = runs;
+		double t0 = now_s(), d, inv = 0;
+		int rc = bench_stream(vm, a, progs, names, n, slice, &runs);
+
+		if (rc)
+			return rc;
+		d = now_s() - t0;
+		dt += d;
+		for (int i = 0; i < n; i++) {
+			double r_i = 0, us_i = 0;
+
+			a->req.prog = (const uint8_t *)progs[i].data;
+			a->req.prog_len = progs[i].len;
+			if (ceiling(vm, &a->req, ms, &r_i, &us_i)) {
+				log_err("%s: the ceiling run failed", names[i]);
+				return 2;
+			}
+			c_runs[i] += r_i;
+			c_us[i] += us_i;
+			inv += us_i / 1e6 / r_i;
 		}
+		/* This round's ratio: its exec/s over its mix ceiling. */
+		rate = (double)(runs - before) / d / ((double)n / inv);
+		lo = rate < lo ? rate : lo;
+		hi = rate > hi ? rate : hi;
+	}
+	for (int i = 0; i < n; i++) {
+		double r_i = c_runs[i] * 1e6 / c_us[i];
+
 		printf("ceiling %-30s %10.1f runs/s\n", names[i], r_i);
 		sum_inv += 1.0 / r_i;
 	}
 	/* The mix in a tight loop: one run of each program per round. */
 	ceil_rate = (double)n / sum_inv;
+	rate = (double)runs / dt;
 	printf("executor:  %.1f exec/s (%llu programs in %.1f s, %d in flight, "
 	       "%s%s%s)\n",
 	       rate, (unsigned long long)runs, dt, a->depth,
@@ -424,7 +459,8 @@ static int bench(struct vm *vm, struct exec_args *a, struct buf *progs,
 	       a->req.flags & WIRE_EXEC_THREADED ? ", threaded" : "",
 	       a->req.sandbox ? ", setuid" : "");
 	printf("ceiling:   %.1f runs/s\n", ceil_rate);
-	printf("ratio:     %.2f\n", rate / ceil_rate);
+	printf("ratio:     %.2f (%d rounds: %.2f-%.2f)\n", rate / ceil_rate,
+	       BENCH_ROUNDS, lo, hi);
 	return 0;
 }
 
@@ -459,7 +495,7 @@ int cmd_exec(int argc, char **argv)
 	int c, n = 0, rc = 2, cover = 1, cmps = 0;
 
 	a.repeat = 1;
-	a.depth = 2;
+	a.depth = WIRE_EXEC_PROC_DEPTH;
 	a.req.call_timeout_ms = 50;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {

@@ -941,6 +941,8 @@ static void test_wire_exec(void **state)
 	assert_true(wire_exec_reply_next(&rep, &c));
 	assert_int_equal(c.index, 0);
 	assert_int_equal(c.n_pcs, 2);
+	assert_true(c.flags & WIRE_CALL_PCS32); /* kernel PCs: 4 bytes each */
+	assert_true(wire_call_pc(&c, 0) == pcs[0]);
 	assert_true(wire_call_pc(&c, 1) == pcs[1]);
 	assert_true(wire_exec_reply_next(&rep, &c));
 	assert_int_equal(c.index, 5);
@@ -948,6 +950,35 @@ static void test_wire_exec(void **state)
 	assert_int_equal(c.n_cmps, 1);
 	assert_true(wire_call_cmp(&c, 0).arg2 == 2);
 	assert_false(wire_exec_reply_next(&rep, &c));
+	/* A PC outside the kernel's top 4 GiB keeps all PCs at 8 bytes. */
+	{
+		static const uint64_t mixed[] = { 0xffffffff81000010ull,
+						  0x1234ull };
+		size_t with32;
+
+		wire_wr_init(&w, mem, sizeof(mem));
+		wire_exec_reply_begin(&w, WIRE_EXEC_OK, 0, "", 1);
+		wire_exec_call_encode(&w, 0, WIRE_CALL_EXECUTED, 0, 0, pcs, 2,
+				      NULL, 0);
+		with32 = w.len;
+		wire_wr_init(&w, mem, sizeof(mem));
+		wire_exec_reply_begin(&w, WIRE_EXEC_OK, 0, "", 1);
+		wire_exec_call_encode(&w, 0, WIRE_CALL_EXECUTED, 0, 0, mixed, 2,
+				      NULL, 0);
+		assert_int_equal(w.len, with32 + 8);
+		assert_int_equal(wire_exec_reply_decode(mem, w.len, &rep), 0);
+		assert_true(wire_exec_reply_next(&rep, &c));
+		assert_false(c.flags & WIRE_CALL_PCS32);
+		assert_true(wire_call_pc(&c, 0) == mixed[0]);
+		assert_true(wire_call_pc(&c, 1) == mixed[1]);
+		wire_wr_init(&w, mem, sizeof(mem));
+		wire_exec_reply_begin(&w, WIRE_EXEC_CRASHED, 11, "boom", 2);
+		wire_exec_call_encode(&w, 0,
+				      WIRE_CALL_EXECUTED | WIRE_CALL_FINISHED,
+				      0, 3, pcs, 2, NULL, 0);
+		wire_exec_call_encode(&w, 5, WIRE_CALL_EXECUTED, 22,
+				      (uint64_t)-1, NULL, 0, cmps, 1);
+	}
 	/* Every truncation is refused, and so are flipped bytes that break
 	 * the structure (decoding must never read out of bounds). */
 	for (size_t i = 0; i < w.len; i++)

@@ -600,10 +600,10 @@ static void test_fake_failures(void **state)
 	       "no answer from the executor within 1 s");
 	broken("printf 'GET / HTTP/1.0\\r\\n\\r\\n'; sleep 30", 20000, -EBADMSG,
 	       "bad frame magic");
-	/* Protocol version 2: "MDFZ" then 02 00. */
-	broken("printf 'MDFZ\\002\\000\\001\\000\\000\\000\\000\\000\\000\\000"
+	/* Protocol version 9: "MDFZ" then 09 00. */
+	broken("printf 'MDFZ\\011\\000\\001\\000\\000\\000\\000\\000\\000\\000"
 	       "\\000\\000'; sleep 30",
-	       20000, -EPROTONOSUPPORT, "protocol version 2");
+	       20000, -EPROTONOSUPPORT, "protocol version 9");
 	broken("echo silent >&2", 20000, -EPIPE, "silent");
 	broken("echo alive >&2; exec 0<&- 1>&-; sleep 30", 20000, -EPIPE,
 	       "the executor closed the connection");
