@@ -54,6 +54,25 @@ int serve_stream(int in, int out, char *err, size_t cap);
 int exec_serve(int fd, char *err, size_t cap);
 
 /*
+ * The same, piece by piece, for a loop that also does other things
+ * (serve_procs runs proc 0 in its own process). exec_take: one request
+ * frame (header @h, @payload); EXEC_TAKEN (posted, or answered on @out),
+ * EXEC_WAIT (keep it and offer it again after exec_finish), or -errno.
+ * exec_poll_prepare fills up to 2 pollfds (returns how many) and lowers
+ * *@timeout_ms (-1: none) to the oldest program's deadline;
+ * exec_poll_done after poll(); exec_finish answers, on @out, every
+ * program that has ended (0 or -errno).
+ */
+#define EXEC_TAKEN 1
+#define EXEC_WAIT 2
+struct pollfd;
+int exec_take(const struct wire_hdr *h, const uint8_t *payload, int out);
+int exec_in_flight(void);
+int exec_poll_prepare(struct pollfd *p, int *timeout_ms);
+void exec_poll_done(const struct pollfd *p, int n);
+int exec_finish(int out);
+
+/*
  * The serving process's loop (procs.c): each program request (WIRE_EXEC,
  * WIRE_BENCH) goes to the server of its proc (wire_exec.proc), a child of
  * ours forked on the proc's first request that runs exec_serve over a
@@ -94,6 +113,14 @@ int exec_setup(int kcov, int in, int out, char *err, size_t cap);
  * with a message in @err.
  */
 int exec_proc_setup(int sock, char *err, size_t cap);
+
+/*
+ * The serving process runs proc 0's programs itself (serve_procs): each
+ * of its workers then gets a PID namespace of its own, as proc servers
+ * have, since its other children are proc servers. 1, or 0 when there is
+ * no data area (exec_setup was not run).
+ */
+int exec_serve_here(void);
 
 /*
  * Kill the worker process (if any) and whatever its programs left; the
@@ -190,6 +217,7 @@ struct exec_ring {
 	uint32_t worker_sleeps, server_sleeps; /* run.c's hand-over */
 	uint64_t idle_ns, clean_ns; /* worker: waiting, cleaning up (sums) */
 	uint64_t worker_cpu_us; /* worker: CPU time (sum, timing only) */
+	int32_t worker_status; /* its wait status, from worker_init; -1 */
 	struct exec_shm slot[EXEC_SLOTS]; /* request n in slot n % EXEC_SLOTS */
 };
 

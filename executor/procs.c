@@ -58,6 +58,17 @@ struct proc {
 };
 
 static struct proc procs[WIRE_EXEC_MAX_PROCS];
+/*
+ * Proc 0 runs here (exec_serve_here): no socketpair, no second process
+ * between the host and its worker. Its requests the engine cannot take
+ * yet (EXEC_WAIT) wait in q0, in order.
+ */
+static int local0;
+static struct {
+	uint8_t *buf; /* room for WIRE_EXEC_PROC_DEPTH frames */
+	size_t have;
+	uint32_t n;
+} q0;
 static uint64_t replies; /* timing */
 static double cpu0;
 static uint8_t rx[FRAME_MAX];
@@ -99,18 +110,18 @@ reply_error(int out, uint32_t id, const char *fmt, ...)
 	return write_all(out, frame, w.len);
 }
 
-/* Reap what has exited; a proc server's status is kept for proc_lost. */
+/* Reap the proc servers that have exited (and only them: proc 0's worker
+ * is run.c's to reap); the status is kept for proc_lost. */
 static void sweep(void)
 {
-	pid_t pid;
-	int st;
+	for (int i = 0; i < (int)WIRE_EXEC_MAX_PROCS; i++) {
+		struct proc *p = &procs[i];
+		int st;
 
-	while ((pid = waitpid(-1, &st, WNOHANG | __WALL)) > 0) {
-		for (int i = 0; i < (int)WIRE_EXEC_MAX_PROCS; i++) {
-			if (procs[i].pid == pid) {
-				procs[i].reaped = 1;
-				procs[i].status = st;
-			}
+		if (p->pid > 0 && !p->reaped &&
+		    waitpid(p->pid, &st, WNOHANG | __WALL) == p->pid) {
+			p->reaped = 1;
+			p->status = st;
 		}
 	}
 }
@@ -358,6 +369,51 @@ static void stop_all(void)
 	}
 }
 
+/* Offer proc 0's waiting requests to the engine, in order. */
+static int local_drain(int out)
+{
+	while (q0.n) {
+		struct wire_hdr h;
+		long n = wire_frame_check(q0.buf, q0.have, &h);
+		int r;
+
+		if (n <= 0)
+			return -EBADMSG; /* checked when queued */
+		r = exec_take(&h, q0.buf + WIRE_HDR_SIZE, out);
+		if (r == EXEC_WAIT)
+			return 0;
+		if (r < 0)
+			return r;
+		memmove(q0.buf, q0.buf + n, q0.have - (size_t)n);
+		q0.have -= (size_t)n;
+		q0.n--;
+	}
+	return 0;
+}
+
+/* A program request for proc 0, which runs here. */
+static int local_forward(const struct wire_hdr *h, const uint8_t *frame,
+			 size_t n, int out)
+{
+	uint32_t out_n = q0.n + (uint32_t)exec_in_flight();
+	int r;
+
+	if (out_n >= WIRE_EXEC_PROC_DEPTH)
+		return reply_error(out, h->id,
+				   "proc 0 is busy with %u requests: at most "
+				   "%u per proc at a time",
+				   out_n, WIRE_EXEC_PROC_DEPTH);
+	if (!q0.n) {
+		r = exec_take(h, frame + WIRE_HDR_SIZE, out);
+		if (r != EXEC_WAIT)
+			return r < 0 ? r : 0;
+	}
+	memcpy(q0.buf + q0.have, frame, n);
+	q0.have += n;
+	q0.n++;
+	return 0;
+}
+
 /* One request from the host. */
 static int handle(const struct wire_hdr *h, const uint8_t *frame, size_t n,
 		  int in, int out)
@@ -365,6 +421,9 @@ static int handle(const struct wire_hdr *h, const uint8_t *frame, size_t n,
 	struct wire_wr w;
 	int e;
 
+	if ((h->type == WIRE_EXEC || h->type == WIRE_BENCH) && local0 &&
+	    frame_proc(h, frame + WIRE_HDR_SIZE) == 0)
+		return local_forward(h, frame, n, out);
 	if (h->type == WIRE_EXEC || h->type == WIRE_BENCH)
 		return forward(h, frame, n, in, out);
 	wire_wr_init(&w, tx, sizeof(tx));
@@ -381,12 +440,21 @@ int serve_procs(int in, int out, char *err, size_t cap)
 		procs[i].pid = -1;
 		procs[i].fd = -1;
 	}
-	/* Programs run in the proc servers, which open KCOV themselves. */
-	kcov_close_all();
+	if (exec_serve_here()) {
+		q0.buf = mmap(NULL, WIRE_EXEC_PROC_DEPTH * (size_t)FRAME_MAX,
+			      PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+			      0);
+		local0 = q0.buf != MAP_FAILED;
+	}
+	/* Programs of other procs run in their servers, which open KCOV
+	 * themselves. */
+	if (!local0)
+		kcov_close_all();
 	for (;;) {
-		struct pollfd pfd[1 + WIRE_EXEC_MAX_PROCS];
-		int idx[1 + WIRE_EXEC_MAX_PROCS];
-		nfds_t np = 0;
+		struct pollfd pfd[3 + WIRE_EXEC_MAX_PROCS];
+		int idx[3 + WIRE_EXEC_MAX_PROCS], timeout = 1000, ne = 0;
+		nfds_t np = 0, eng;
 
 		pfd[np++] = (struct pollfd){ in, POLLIN, 0 };
 		for (int i = 0; i < (int)WIRE_EXEC_MAX_PROCS; i++) {
@@ -395,10 +463,20 @@ int serve_procs(int in, int out, char *err, size_t cap)
 			idx[np] = i;
 			pfd[np++] = (struct pollfd){ procs[i].fd, POLLIN, 0 };
 		}
-		if (poll(pfd, np, 1000) < 0 && errno != EINTR) {
+		eng = np;
+		if (local0)
+			ne = exec_poll_prepare(pfd + eng, &timeout);
+		if (poll(pfd, np + (nfds_t)ne, timeout) < 0 && errno != EINTR) {
 			e = -errno;
 			snprintf(err, cap, "poll: %s", strerror(errno));
 			break;
+		}
+		if (local0) {
+			exec_poll_done(pfd + eng, ne);
+			if ((e = exec_finish(out)) || (e = local_drain(out))) {
+				snprintf(err, cap, "reply: %s", strerror(-e));
+				break;
+			}
 		}
 		sweep();
 		for (nfds_t k = 1; k < np && !e; k++) {
@@ -458,5 +536,7 @@ int serve_procs(int in, int out, char *err, size_t cap)
 			break;
 	}
 	stop_all();
+	if (local0)
+		exec_worker_stop();
 	return e;
 }

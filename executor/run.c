@@ -37,6 +37,7 @@
 #include <linux/futex.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,8 @@
 static struct exec_ring *ring;
 static int transport[2] = { -1, -1 };
 static int ready;
+static int own_ns; /* a proc server: PID 1 of a namespace of its own */
+static int nested; /* the serving process: workers get a namespace each */
 static int kcov_wanted; /* exec_setup opened KCOV: proc servers reopen it */
 static int loadavg_fd = -1;
 
@@ -336,12 +339,25 @@ int exec_setup(int kcov, int in, int out, char *err, size_t cap)
 	return 0;
 }
 
+int exec_serve_here(void)
+{
+	if (!ready)
+		return 0;
+	nested = 1;
+	return 1;
+}
+
 int exec_proc_setup(int sock, char *err, size_t cap)
 {
 	int e;
 
+	/* The serving process's worker is not ours. */
+	if (worker.pidfd >= 0)
+		close(worker.pidfd);
 	worker.pid = -1;
 	worker.pidfd = -1;
+	nested = 0;
+	own_ns = getpid() == 1;
 	transport[0] = transport[1] = sock;
 	if (!ready)
 		return 0;
@@ -555,6 +571,34 @@ __attribute__((noreturn)) static void worker_main(uint32_t sandbox,
 	}
 }
 
+/*
+ * PID 1 of the worker's own PID namespace, for the serving process (which
+ * has other children: proc servers): forks the worker and waits for it.
+ * When it ends, the namespace ends with us, everything a program left
+ * with it; the worker's status is passed on in the shared region (a
+ * namespace's init cannot die of its own signals).
+ */
+__attribute__((noreturn)) static void worker_init(uint32_t sandbox,
+						  uint32_t from)
+{
+	pid_t pid;
+	int st;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	setpgid(0, 0);
+	pid = fork();
+	if (pid < 0)
+		_exit(WIRE_EXIT_FAIL);
+	if (pid == 0)
+		worker_main(sandbox, from);
+	while (waitpid(pid, &st, __WALL) < 0) {
+		if (errno != EINTR)
+			_exit(WIRE_EXIT_FAIL);
+	}
+	__atomic_store_n(&ring->worker_status, st, __ATOMIC_RELEASE);
+	_exit(0);
+}
+
 /* Wait up to @ms for @pid to exit; 1 and *status when it did. */
 static int wait_exit(pid_t pid, int pidfd, uint64_t ms, int *status)
 {
@@ -589,7 +633,8 @@ static int group_reap(pid_t pgid, uint64_t ms)
 	uint64_t end = now_ms() + ms;
 
 	for (;;) {
-		while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
+		/* Our other children (proc servers) are not ours to reap. */
+		while (waitpid(nested ? pgid : -1, NULL, WNOHANG | __WALL) > 0)
 			;
 		/* Again each time: one may have been forking. */
 		if (kill(-pgid, SIGKILL) < 0 && errno == ESRCH)
@@ -616,7 +661,7 @@ static void worker_stop(int exited)
 		/* A task stuck in the kernel may take a while to die. */
 		wait_exit(worker.pid, worker.pidfd, 10000, &st);
 	}
-	if (getpid() == 1)
+	if (own_ns)
 		kill(-1, SIGKILL); /* our own PID namespace */
 	if (!group_reap(worker.pid, 10000))
 		fprintf(stderr,
@@ -647,7 +692,14 @@ static int worker_start(uint32_t key, uint32_t from)
 	__atomic_store_n(&ring->done, from, __ATOMIC_RELAXED);
 	__atomic_store_n(&ring->dirty, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&ring->worker_sleeps, 0, __ATOMIC_RELAXED);
-	pid = fork();
+	__atomic_store_n(&ring->worker_status, -1, __ATOMIC_RELAXED);
+	pid = nested ? (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0,
+				      NULL, NULL, 0) :
+		       -1;
+	if (pid < 0)
+		pid = fork();
+	else if (pid == 0)
+		worker_init(key & 0xff, from);
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
@@ -837,6 +889,12 @@ static int head_state(int *st)
 	if (worker.pid < 0)
 		return HEAD_LOST;
 	if (waitpid(worker.pid, st, WNOHANG | __WALL) == worker.pid) {
+		int ws =
+			__atomic_load_n(&ring->worker_status, __ATOMIC_ACQUIRE);
+
+		/* worker_init passes the worker's own status on. */
+		if (WIFEXITED(*st) && !WEXITSTATUS(*st) && ws != -1)
+			*st = ws;
 		/* It may have finished the program just before. */
 		ahead = (int32_t)(__atomic_load_n(&ring->done,
 						  __ATOMIC_ACQUIRE) -
@@ -931,7 +989,7 @@ static int head_finish(int state, int st, struct wire_wr *w)
 		if (worker.pid < 0) {
 			recycle = 1; /* it exited after the program */
 		} else if (dirty == f.seq || dirty == ~0U ||
-			   ((sl->touched & EXEC_TOUCH_TASKS) &&
+			   ((sl->touched & EXEC_TOUCH_TASKS) && !nested &&
 			    stray_exited())) {
 			recycle = 1;
 			worker_stop(0);
@@ -1011,6 +1069,86 @@ int exec_handle(uint32_t id, const uint8_t *payload, size_t len,
 	return head_finish(state, st, w);
 }
 
+/* ---- The engine's part in a poll loop (exec_serve, serve_procs) ---- */
+
+int exec_in_flight(void)
+{
+	return n_fl;
+}
+
+int exec_take(const struct wire_hdr *h, const uint8_t *payload, int out)
+{
+	static uint8_t tx[FRAME_MAX];
+	struct wire_wr w;
+	int r;
+
+	wire_wr_init(&w, tx, sizeof(tx));
+	if (h->type == WIRE_EXEC) {
+		r = submit(h->id, payload, h->len, &w);
+		if (r == SUB_POSTED)
+			return EXEC_TAKEN;
+		if (r == SUB_WAIT)
+			return EXEC_WAIT;
+	} else if (n_fl) {
+		return EXEC_WAIT; /* after the programs before it */
+	} else {
+		r = serve_handle(h, payload, &w);
+	}
+	if (!r)
+		r = write_all(out, tx, w.len);
+	return r < 0 ? r : EXEC_TAKEN;
+}
+
+int exec_finish(int out)
+{
+	static uint8_t tx[FRAME_MAX];
+
+	while (n_fl) {
+		int st = 0, state = head_state(&st), r;
+		struct wire_wr w;
+
+		if (state == HEAD_RUNNING)
+			break;
+		wire_wr_init(&w, tx, sizeof(tx));
+		r = head_finish(state, st, &w);
+		if (!r)
+			r = write_all(out, tx, w.len);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int exec_poll_prepare(struct pollfd *p, int *timeout_ms)
+{
+	if (!n_fl)
+		return 0;
+	if (server_sleep_begin())
+		*timeout_ms = 0; /* the oldest program has ended */
+	else {
+		uint64_t end = fl[0].t_head + fl[0].timeout_ms, now = now_ms();
+		int slice = end > now ? (int)(end - now) : 0;
+
+		/* Without a pidfd, look at the worker every 10 ms. */
+		if (worker.pidfd < 0 && slice > 10)
+			slice = 10;
+		if (*timeout_ms < 0 || slice < *timeout_ms)
+			*timeout_ms = slice;
+	}
+	p[0] = (struct pollfd){ DONE_FD, POLLIN, 0 };
+	p[1] = (struct pollfd){ worker.pid < 0 ? -1 : worker.pidfd, POLLIN, 0 };
+	return 2;
+}
+
+void exec_poll_done(const struct pollfd *p, int n)
+{
+	uint64_t v;
+
+	server_sleep_end();
+	if (n && (p[0].revents & POLLIN))
+		(void)!read(DONE_FD, &v, sizeof(v));
+}
+
 /*
  * The proc server's loop over its stream @fd: WIRE_EXEC requests are
  * pipelined (see the top of this file); anything else is answered once
@@ -1018,7 +1156,6 @@ int exec_handle(uint32_t id, const uint8_t *payload, size_t len,
  */
 int exec_serve(int fd, char *err, size_t cap)
 {
-	static uint8_t tx[FRAME_MAX];
 	const size_t rx_cap = WIRE_EXEC_PROC_DEPTH * (size_t)FRAME_MAX;
 	uint8_t *rx = mmap(NULL, rx_cap, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -1031,19 +1168,15 @@ int exec_serve(int fd, char *err, size_t cap)
 		return -ENOMEM;
 	}
 	while (!e) {
-		struct pollfd p[3] = { { DONE_FD, POLLIN, 0 },
-				       { worker.pidfd, POLLIN, 0 },
-				       { fd, POLLIN, 0 } };
+		struct pollfd p[3];
 		struct wire_hdr h;
-		struct wire_wr w;
-		int progress = 0, slice = -1;
+		int np, timeout = -1;
 		ssize_t got;
-		uint64_t v;
 		long n;
 
 		/* Take what can be taken, in order. */
-		while (!e && (n = wire_frame_check(rx, have, &h)) != 0) {
-			int r = 0;
+		while ((n = wire_frame_check(rx, have, &h)) != 0) {
+			int r;
 
 			if (n < 0) {
 				snprintf(err, cap,
@@ -1056,68 +1189,36 @@ int exec_serve(int fd, char *err, size_t cap)
 				e = (int)n;
 				break;
 			}
-			wire_wr_init(&w, tx, sizeof(tx));
-			if (h.type == WIRE_EXEC) {
-				r = submit(h.id, rx + WIRE_HDR_SIZE, h.len, &w);
-				if (r == SUB_WAIT)
-					break;
-			} else if (n_fl) {
-				break; /* after the programs before it */
-			} else {
-				r = serve_handle(&h, rx + WIRE_HDR_SIZE, &w);
-			}
-			if (r < 0 || (r != SUB_POSTED &&
-				      (r = write_all(fd, tx, w.len)))) {
+			r = exec_take(&h, rx + WIRE_HDR_SIZE, fd);
+			if (r == EXEC_WAIT)
+				break;
+			if (r < 0) {
 				snprintf(err, cap, "reply: %s", strerror(-r));
 				e = r;
 				break;
 			}
 			memmove(rx, rx + n, have - (size_t)n);
 			have -= (size_t)n;
-			progress = 1;
 		}
-		/* Answer what has ended, in order. */
-		while (!e && n_fl) {
-			int st = 0, state = head_state(&st), r;
-
-			if (state == HEAD_RUNNING)
-				break;
-			wire_wr_init(&w, tx, sizeof(tx));
-			r = head_finish(state, st, &w);
-			if (r || (r = write_all(fd, tx, w.len))) {
-				snprintf(err, cap, "reply: %s", strerror(-r));
-				e = r;
-			}
-			progress = 1;
-		}
-		if (e || progress)
-			continue;
-		if (eof)
-			break; /* the serving process is gone */
+		if (e)
+			break;
+		if (eof && !exec_in_flight())
+			break;
 		/* Wait for a program to end or a request to come. */
-		if (n_fl) {
-			uint64_t end = fl[0].t_head + fl[0].timeout_ms,
-				 now = now_ms();
-
-			slice = end > now ? (int)(end - now) : 0;
-			if (worker.pidfd < 0 && slice > 10)
-				slice = 10;
-		}
-		if (have == rx_cap)
-			p[2].fd = -1;
-		if (worker.pid < 0 || worker.pidfd < 0)
-			p[1].fd = -1;
-		if (server_sleep_begin())
-			continue;
-		if (poll(p, 3, slice) < 0 && errno != EINTR) {
+		np = exec_poll_prepare(p, &timeout);
+		p[np] = (struct pollfd){ eof || have == rx_cap ? -1 : fd,
+					 POLLIN, 0 };
+		if (poll(p, (nfds_t)np + 1, timeout) < 0 && errno != EINTR) {
 			e = -errno;
 			snprintf(err, cap, "poll: %s", strerror(errno));
 			break;
 		}
-		server_sleep_end();
-		if (p[0].revents & POLLIN)
-			(void)!read(DONE_FD, &v, sizeof(v));
-		if (!(p[2].revents & (POLLIN | POLLHUP | POLLERR)))
+		exec_poll_done(p, np);
+		if ((e = exec_finish(fd))) {
+			snprintf(err, cap, "reply: %s", strerror(-e));
+			break;
+		}
+		if (!(p[np].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		got = read(fd, rx + have, rx_cap - have);
 		if (got < 0 && (errno == EINTR || errno == EAGAIN))
@@ -1133,6 +1234,8 @@ int exec_serve(int fd, char *err, size_t cap)
 					 "frame");
 				e = -EBADMSG;
 			}
+			/* The serving process is gone: nobody to answer. */
+			break;
 		} else {
 			have += (size_t)got;
 		}

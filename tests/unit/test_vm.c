@@ -408,22 +408,74 @@ static void test_procs_busy_and_death(void **state)
 }
 
 /*
- * Pipelining: 4 threads share one proc, each with many programs; the
- * proc runs them one after the other (each sees the worker's fds as they
- * were, so each returns base + proc) and every reply reaches its thread.
+ * Proc 0, which the serving process runs itself, takes
+ * WIRE_EXEC_PROC_DEPTH requests too: one more is refused, and those
+ * queued behind a program that holds run once it ends.
+ */
+static void test_proc0_busy(void **state)
+{
+	char *f = tmp("fifo-busy0"), why[256];
+	struct vm *vm = procs_vm("busy0.log");
+	struct worker_arg a[WIRE_EXEC_PROC_DEPTH];
+	pthread_t t[WIRE_EXEC_PROC_DEPTH];
+	struct ipc_result *r = NULL;
+	struct pb *b = malloc(sizeof(*b));
+	int fd = -1;
+
+	(void)state;
+	assert_int_equal(mkfifo(f, 0600), 0);
+	for (uint32_t i = 0; i < WIRE_EXEC_PROC_DEPTH; i++) {
+		a[i] = (struct worker_arg){
+			.vm = vm, .proc = 0, .rounds = 1, .fifo = i ? NULL : f
+		};
+		assert_int_equal(pthread_create(&t[i], NULL, worker, &a[i]), 0);
+		if (!i) {
+			fd = fifo_writer(f);
+			assert_true(fd >= 0);
+		}
+	}
+	for (int i = 0; i < 6000 && vm_requests_out(vm) < 4; i++)
+		usleep(10000);
+	assert_int_equal(vm_requests_out(vm), WIRE_EXEC_PROC_DEPTH);
+	prog_dupfd(b, 20);
+	assert_int_equal(exec_on(vm, 0, b, &r, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "proc 0 is busy"));
+	close(fd); /* the held program ends */
+	for (uint32_t i = 0; i < WIRE_EXEC_PROC_DEPTH; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(a[i].err, 0);
+		assert_int_equal(a[i].bad, 0);
+		assert_int_equal(a[i].last->status, WIRE_EXEC_OK);
+		ipc_result_free(a[i].last);
+	}
+	assert_int_equal(errors.len, 0);
+	vm_free(vm);
+	unlink(f);
+	free(f);
+	free(b);
+}
+
+/*
+ * Pipelining: 4 threads share proc 0 (run by the serving process itself)
+ * and 4 share proc 1 (a proc server), each with many programs; each proc
+ * runs its programs one after the other (each sees the worker's fds as
+ * they were, so each returns base + proc) and every reply reaches its
+ * thread.
  */
 static void test_procs_pipelined(void **state)
 {
 	struct vm *vm = procs_vm("pipelined.log");
-	struct worker_arg a[WIRE_EXEC_PROC_DEPTH];
-	pthread_t t[WIRE_EXEC_PROC_DEPTH];
+	struct worker_arg a[2 * WIRE_EXEC_PROC_DEPTH];
+	pthread_t t[2 * WIRE_EXEC_PROC_DEPTH];
 
 	(void)state;
-	for (uint32_t i = 0; i < WIRE_EXEC_PROC_DEPTH; i++) {
-		a[i] = (struct worker_arg){ .vm = vm, .proc = 1, .rounds = 50 };
+	for (uint32_t i = 0; i < 2 * WIRE_EXEC_PROC_DEPTH; i++) {
+		a[i] = (struct worker_arg){ .vm = vm,
+					    .proc = i / WIRE_EXEC_PROC_DEPTH,
+					    .rounds = 50 };
 		assert_int_equal(pthread_create(&t[i], NULL, worker, &a[i]), 0);
 	}
-	for (uint32_t i = 0; i < WIRE_EXEC_PROC_DEPTH; i++) {
+	for (uint32_t i = 0; i < 2 * WIRE_EXEC_PROC_DEPTH; i++) {
 		pthread_join(t[i], NULL);
 		if (a[i].err)
 			print_error("thread %u: %s\n", i, a[i].why);
@@ -860,6 +912,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_procs_concurrent),
 		cmocka_unit_test(test_procs_overlap),
 		cmocka_unit_test(test_procs_busy_and_death),
+		cmocka_unit_test(test_proc0_busy),
 		cmocka_unit_test(test_procs_pipelined),
 		cmocka_unit_test(test_procs_machine_lost),
 		cmocka_unit_test(test_fake_failures),
