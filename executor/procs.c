@@ -513,13 +513,7 @@ int serve_procs(int in, int out, char *err, size_t cap)
 			long n = wire_frame_check(rx, have, &h);
 
 			if (n < 0) {
-				snprintf(err, cap,
-					 n == -EBADMSG ?
-						 "bad frame magic from host" :
-					 n == -EMSGSIZE ?
-						 "oversized frame from host" :
-						 "host speaks another protocol "
-						 "version");
+				snprintf(err, cap, "%s", wire_frame_error(n));
 				e = (int)n;
 				break;
 			}

@@ -1179,13 +1179,7 @@ int exec_serve(int fd, char *err, size_t cap)
 			int r;
 
 			if (n < 0) {
-				snprintf(err, cap,
-					 n == -EBADMSG ?
-						 "bad frame magic from host" :
-					 n == -EMSGSIZE ?
-						 "oversized frame from host" :
-						 "host speaks another protocol "
-						 "version");
+				snprintf(err, cap, "%s", wire_frame_error(n));
 				e = (int)n;
 				break;
 			}

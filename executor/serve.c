@@ -63,13 +63,7 @@ int serve_stream(int in, int out, char *err, size_t cap)
 		int e;
 
 		if (n < 0) {
-			snprintf(
-				err, cap,
-				n == -EBADMSG ?
-					"bad frame magic from host" :
-				n == -EMSGSIZE ?
-					"oversized frame from host" :
-					"host speaks another protocol version");
+			snprintf(err, cap, "%s", wire_frame_error(n));
 			return (int)n;
 		}
 		if (n == 0) {

@@ -113,6 +113,14 @@ static inline long wire_frame_check(const uint8_t *data, size_t len,
 	return (long)(WIRE_HDR_SIZE + hdr->len);
 }
 
+/* What a wire_frame_check() error means, for a stream from the host. */
+static inline const char *wire_frame_error(long err)
+{
+	return err == -EBADMSG	? "bad frame magic from host" :
+	       err == -EMSGSIZE ? "oversized frame from host" :
+				  "host speaks another protocol version";
+}
+
 /*
  * A writing cursor over caller-owned memory. Overflow makes err -EMSGSIZE
  * and every later put a no-op, so callers check once at the end.

@@ -344,6 +344,40 @@ static pid_t serving_pid(void)
 }
 
 /*
+ * Fill proc @proc: a program that holds on @fifo (*@fd: its writing end,
+ * open once the program runs), and WIRE_EXEC_PROC_DEPTH - 1 more from
+ * threads of their own, queued behind it; then one more request is
+ * refused as busy.
+ */
+static void fill_proc(struct vm *vm, uint32_t proc, const char *fifo,
+		      struct worker_arg *a, pthread_t *t, int *fd)
+{
+	struct ipc_result *r = NULL;
+	struct pb *b = malloc(sizeof(*b));
+	char why[256], busy[64];
+
+	for (uint32_t i = 0; i < WIRE_EXEC_PROC_DEPTH; i++) {
+		a[i] = (struct worker_arg){ .vm = vm,
+					    .proc = proc,
+					    .rounds = 1,
+					    .fifo = i ? NULL : fifo };
+		assert_int_equal(pthread_create(&t[i], NULL, worker, &a[i]), 0);
+		if (!i) {
+			*fd = fifo_writer(fifo);
+			assert_true(*fd >= 0);
+		}
+	}
+	for (int i = 0; i < 6000 && vm_requests_out(vm) < 4; i++)
+		usleep(10000);
+	assert_int_equal(vm_requests_out(vm), WIRE_EXEC_PROC_DEPTH);
+	prog_dupfd(b, 20);
+	assert_int_equal(exec_on(vm, proc, b, &r, why, sizeof(why)), -EINVAL);
+	snprintf(busy, sizeof(busy), "proc %u is busy", proc);
+	assert_non_null(strstr(why, busy));
+	free(b);
+}
+
+/*
  * A proc takes WIRE_EXEC_PROC_DEPTH requests at a time, one more is
  * refused; a proc server that dies answers for all of its requests, and
  * the proc's next request gets a new one; the other procs go on.
@@ -365,21 +399,7 @@ static void test_procs_busy_and_death(void **state)
 	assert_int_equal(exec_on(vm, 5, b, &r, why, sizeof(why)), 0);
 	ipc_result_free(r);
 	/* Proc 2 runs a program that holds; the others queue behind it. */
-	for (uint32_t i = 0; i < WIRE_EXEC_PROC_DEPTH; i++) {
-		a[i] = (struct worker_arg){
-			.vm = vm, .proc = 2, .rounds = 1, .fifo = i ? NULL : f
-		};
-		assert_int_equal(pthread_create(&t[i], NULL, worker, &a[i]), 0);
-		if (!i) {
-			fd = fifo_writer(f);
-			assert_true(fd >= 0);
-		}
-	}
-	for (int i = 0; i < 6000 && vm_requests_out(vm) < 4; i++)
-		usleep(10000);
-	assert_int_equal(vm_requests_out(vm), WIRE_EXEC_PROC_DEPTH);
-	assert_int_equal(exec_on(vm, 2, b, &r, why, sizeof(why)), -EINVAL);
-	assert_non_null(strstr(why, "proc 2 is busy"));
+	fill_proc(vm, 2, f, a, t, &fd);
 	/* Kill the proc servers (procs 2 and 5). */
 	n = children(serving_pid(), srv, 8);
 	assert_int_equal(n, 2);
@@ -414,32 +434,15 @@ static void test_procs_busy_and_death(void **state)
  */
 static void test_proc0_busy(void **state)
 {
-	char *f = tmp("fifo-busy0"), why[256];
+	char *f = tmp("fifo-busy0");
 	struct vm *vm = procs_vm("busy0.log");
 	struct worker_arg a[WIRE_EXEC_PROC_DEPTH];
 	pthread_t t[WIRE_EXEC_PROC_DEPTH];
-	struct ipc_result *r = NULL;
-	struct pb *b = malloc(sizeof(*b));
 	int fd = -1;
 
 	(void)state;
 	assert_int_equal(mkfifo(f, 0600), 0);
-	for (uint32_t i = 0; i < WIRE_EXEC_PROC_DEPTH; i++) {
-		a[i] = (struct worker_arg){
-			.vm = vm, .proc = 0, .rounds = 1, .fifo = i ? NULL : f
-		};
-		assert_int_equal(pthread_create(&t[i], NULL, worker, &a[i]), 0);
-		if (!i) {
-			fd = fifo_writer(f);
-			assert_true(fd >= 0);
-		}
-	}
-	for (int i = 0; i < 6000 && vm_requests_out(vm) < 4; i++)
-		usleep(10000);
-	assert_int_equal(vm_requests_out(vm), WIRE_EXEC_PROC_DEPTH);
-	prog_dupfd(b, 20);
-	assert_int_equal(exec_on(vm, 0, b, &r, why, sizeof(why)), -EINVAL);
-	assert_non_null(strstr(why, "proc 0 is busy"));
+	fill_proc(vm, 0, f, a, t, &fd);
 	close(fd); /* the held program ends */
 	for (uint32_t i = 0; i < WIRE_EXEC_PROC_DEPTH; i++) {
 		pthread_join(t[i], NULL);
@@ -452,7 +455,6 @@ static void test_proc0_busy(void **state)
 	vm_free(vm);
 	unlink(f);
 	free(f);
-	free(b);
 }
 
 /*
