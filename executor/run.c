@@ -3,9 +3,9 @@
  * hands it to a worker process through the shared region (struct
  * exec_ring): the worker is forked once, enters the sandbox once and then
  * runs program after program, resetting between them what a program may
- * have changed that the next would see (its fds closed, the data area
- * zeroed or mapped afresh, the working directory and signal handlers
- * restored).
+ * have changed that the next would see (its fds closed, the data pages it
+ * declared zeroed, or the data area mapped afresh after a mapping call,
+ * the working directory restored after a chdir).
  *
  * Requests are pipelined: while the worker runs one program, the server
  * already posts the next into the other slot, so the worker goes on
@@ -19,18 +19,20 @@
  * (the server replaces it, killed with everything it left behind, and
  * posts the programs it did not run to the new one) when calls are still
  * blocked, the program created a process or thread (the PID namespace's
- * last pid moved), or its credentials changed. The server also replaces
- * it after a crash or a timeout, when a task of a program came back to us
- * (we are the subreaper), after WORKER_MAX_RUNS programs, or when a
- * request needs another sandbox or KCOV mode (after the programs before
- * it are done).
+ * last pid moved), changed its credentials, rlimits or signal handling.
+ * Which checks run depends on the syscalls the program made
+ * (EXEC_TOUCH_*). The server also replaces it after a crash or a timeout,
+ * when a task of a program came back to us (we are the subreaper), after
+ * WORKER_MAX_RUNS programs, or when a request needs another sandbox or
+ * KCOV mode (after the programs before it are done).
  *
  * A task a program creates (fork, clone) carries on as a copy of the
  * worker, sharing the region and the eventfds. It must never take part in
  * the handover: a copy that reaches the worker's loop flags the worker
  * dirty and exits at once (its tid is not the worker's), each worker gets
- * eventfds of its own, and replacing a worker waits until nothing of its
- * process group is left before the next program is handed out.
+ * a DONE eventfd of its own, and replacing a worker waits until nothing of
+ * its process group (or PID namespace) is left before the next program is
+ * handed out.
  */
 #include <errno.h>
 #include <fcntl.h>
