@@ -456,8 +456,11 @@ __attribute__((noreturn)) static void worker_main(uint32_t sandbox,
 		exec_child_fail("dup /proc/loadavg: %s", strerror(errno));
 	if (loadavg_fd >= 0)
 		close(loadavg_fd);
-	/* Everything above the programs' fds goes (ours stay open). */
-	syscall(SYS_close_range, EXEC_PROG_FDS, LOADAVG_FD - 1, 0);
+	/* Everything above the programs' fds goes (ours stay open). In the
+	 * serving process, so does everything below: its streams to the
+	 * proc servers must not be a program's first fds. (A proc server
+	 * has closed them; tests hand their programs fds this way.) */
+	syscall(SYS_close_range, nested ? 3 : EXEC_PROG_FDS, LOADAVG_FD - 1, 0);
 	syscall(SYS_close_range, KCOV_FD_BASE + KCOV_THREADS, ~0U, 0);
 	if (setrlimit(RLIMIT_NOFILE,
 		      &(struct rlimit){ EXEC_PROG_FDS, EXEC_PROG_FDS }))

@@ -458,6 +458,43 @@ static void test_proc0_busy(void **state)
 }
 
 /*
+ * Proc 0's worker is the serving process's child: a program there finds
+ * none of that process's fds (its streams to the proc servers), even in
+ * the worker's first program: poll() on fds 3-31 with no events finds
+ * every one of them invalid.
+ */
+static void test_proc0_fds(void **state)
+{
+	struct vm *vm = procs_vm("fds0.log");
+	struct pb *b = malloc(sizeof(*b));
+	struct ipc_result *r = NULL;
+	char why[256];
+
+	(void)state;
+	/* Proc 1 first: the serving process has a stream to its server. */
+	prog_dupfd(b, 20);
+	assert_int_equal(exec_on(vm, 1, b, &r, why, sizeof(why)), 0);
+	assert_int_equal(r->calls[0].ret, 21);
+	ipc_result_free(r);
+	/* poll({3..31, 0, 0}..., 29, 0): POLLNVAL counts. */
+	pb_begin_sized(b, 1, 0, 4096);
+	for (uint64_t fd = 3; fd < 32; fd++)
+		pb_copyin_int(b, 8 * (fd - 3), EXEC_META(4, 0, 0, 0), fd);
+	pb_call(b, SYS_poll, 0, 3);
+	pb_ptr(b, 0);
+	pb_const(b, 29);
+	pb_const(b, 0);
+	pb_end(b);
+	assert_int_equal(exec_on(vm, 0, b, &r, why, sizeof(why)), 0);
+	assert_int_equal(r->status, WIRE_EXEC_OK);
+	assert_int_equal(r->calls[0].ret, 29);
+	ipc_result_free(r);
+	assert_int_equal(errors.len, 0);
+	vm_free(vm);
+	free(b);
+}
+
+/*
  * Pipelining: 4 threads share proc 0 (run by the serving process itself)
  * and 4 share proc 1 (a proc server), each with many programs; each proc
  * runs its programs one after the other (each sees the worker's fds as
@@ -915,6 +952,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_procs_overlap),
 		cmocka_unit_test(test_procs_busy_and_death),
 		cmocka_unit_test(test_proc0_busy),
+		cmocka_unit_test(test_proc0_fds),
 		cmocka_unit_test(test_procs_pipelined),
 		cmocka_unit_test(test_procs_machine_lost),
 		cmocka_unit_test(test_fake_failures),
