@@ -73,11 +73,11 @@ void exec_poll_done(const struct pollfd *p, int n);
 int exec_finish(int out);
 
 /*
- * The serving process's loop (procs.c): each program request (WIRE_EXEC,
- * WIRE_BENCH) goes to the server of its proc (wire_exec.proc), a child of
- * ours forked on the proc's first request that runs exec_serve over a
- * socketpair, so that procs run programs at the same time without
- * sharing anything. PING and unknown types are answered here; each reply
+ * The serving process's loop (procs.c): proc 0's program requests
+ * (WIRE_EXEC, WIRE_BENCH) run here, in run.c's engine; every other proc's
+ * go to the server of that proc (wire_exec.proc), a child of ours forked
+ * on the proc's first request that runs exec_serve over a socketpair, so
+ * that procs run programs at the same time without sharing anything. PING and unknown types are answered here; each reply
  * frame reaches @out in one piece. Up to WIRE_EXEC_PROC_DEPTH requests
  * per proc are out at a time (one more is refused); a proc server that
  * dies has its requests answered (WIRE_ERROR) and is forked again for the

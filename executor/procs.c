@@ -1,6 +1,9 @@
 /*
  * drmfuzz-executor: procs. The host runs several programs in one machine
- * at once, each request naming its proc (wire_exec.proc). Every proc has
+ * at once, each request naming its proc (wire_exec.proc). Proc 0 is run
+ * by the serving process itself (run.c's engine in this loop: nothing
+ * between the host and its worker, which gets a PID namespace of its
+ * own). Every other proc has
  * a server of its own: a child of the serving process, forked on the
  * proc's first request (after exec_setup, so it inherits the data area
  * and the checks made at start-up), that takes a result region, eventfds
