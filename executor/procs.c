@@ -3,9 +3,8 @@
  * at once, each request naming its proc (wire_exec.proc). Proc 0 is run
  * by the serving process itself (run.c's engine in this loop: nothing
  * between the host and its worker, which gets a PID namespace of its
- * own). Every other proc has
- * a server of its own: a child of the serving process, forked on the
- * proc's first request (after exec_setup, so it inherits the data area
+ * own). Every other proc has a server of its own: a child of the
+ * serving process, forked on the proc's first request (after exec_setup, so it inherits the data area
  * and the checks made at start-up), that takes a result region, eventfds
  * and KCOV buffers of its own (exec_proc_setup) and runs exec_serve
  * over a socketpair: its worker, its programs' timeouts, crashes and
