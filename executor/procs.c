@@ -4,11 +4,11 @@
  * by the serving process itself (run.c's engine in this loop: nothing
  * between the host and its worker, which gets a PID namespace of its
  * own). Every other proc has a server of its own: a child of the
- * serving process, forked on the proc's first request (after exec_setup, so it inherits the data area
- * and the checks made at start-up), that takes a result region, eventfds
- * and KCOV buffers of its own (exec_proc_setup) and runs exec_serve
- * over a socketpair: its worker, its programs' timeouts, crashes and
- * recycling are its business alone.
+ * serving process, forked on the proc's first request (after exec_setup,
+ * so it inherits the data area and the checks made at start-up), that
+ * takes a result region, eventfds and KCOV buffers of its own
+ * (exec_proc_setup) and runs exec_serve over a socketpair: its worker,
+ * its programs' timeouts, crashes and recycling are its business alone.
  *
  * When it can (CAP_SYS_ADMIN), a proc server is PID 1 of a PID namespace
  * of its own: its programs cannot signal it (nor, with kill(-1), another
