@@ -203,10 +203,19 @@ struct exec_shm {
 
 /*
  * Programs a proc server hands its worker ahead: while the worker runs
- * one, the next waits in the other slot, so the worker goes from program
- * to program without waiting for the server or the host.
+ * one, the next ones wait in the other slots, so the worker goes from
+ * program to program without waiting for the server or the host. As many
+ * as the host may have in flight on one proc.
  */
-#define EXEC_SLOTS 2
+#define EXEC_SLOTS ((int)WIRE_EXEC_PROC_DEPTH)
+/*
+ * The server sleeps until the worker is down to this many posted
+ * programs it has not started (or a program ends badly): its replies go
+ * out in batches, one wake-up of the server and one write to the host
+ * for each, while the worker still has programs to run until the host's
+ * next requests come in.
+ */
+#define EXEC_WAKE_AHEAD 3
 
 /* The region a proc server shares with its worker (run.c). */
 struct exec_ring {
@@ -215,6 +224,7 @@ struct exec_ring {
 	uint32_t done; /* last one the worker finished */
 	uint32_t dirty; /* the worker will run no more programs */
 	uint32_t worker_sleeps, server_sleeps; /* run.c's hand-over */
+	uint32_t wake_at; /* the request whose end wakes the server */
 	uint64_t idle_ns, clean_ns; /* worker: waiting, cleaning up (sums) */
 	uint64_t worker_cpu_us; /* worker: CPU time (sum, timing only) */
 	int32_t worker_status; /* its wait status, from worker_init; -1 */

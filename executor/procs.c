@@ -311,11 +311,14 @@ static int forward(const struct wire_hdr *h, const uint8_t *frame, size_t n,
 	return 0;
 }
 
-/* Read what proc @i's server sent; pass on each whole reply. */
+/* Read what proc @i's server sent; pass on its whole replies, in one
+ * write. */
 static int proc_read(int i, int out)
 {
 	struct proc *p = &procs[i];
 	ssize_t got = read(p->fd, p->rx + p->have, FRAME_MAX - p->have);
+	size_t off = 0;
+	int bad = 0, e = 0;
 
 	if (got < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;
@@ -324,18 +327,17 @@ static int proc_read(int i, int out)
 	p->have += (size_t)got;
 	for (;;) {
 		struct wire_hdr h;
-		long n = wire_frame_check(p->rx, p->have, &h);
+		long n = wire_frame_check(p->rx + off, p->have - off, &h);
 		uint32_t k = 0;
-		int e;
 
 		if (n == 0)
-			return 0;
+			break;
 		while (n > 0 && k < p->n_out && p->ids[k] != h.id)
 			k++;
-		if (n < 0 || k == p->n_out)
-			return proc_lost(i, out, "sent a frame it did not owe");
-		if ((e = write_all(out, p->rx, (size_t)n)))
-			return e;
+		if (n < 0 || k == p->n_out) {
+			bad = 1;
+			break;
+		}
 		if (exec_timing_on() && ++replies % 256 == 0) {
 			double cpu = exec_cpu_ms(RUSAGE_SELF);
 
@@ -348,9 +350,13 @@ static int proc_read(int i, int out)
 		memmove(p->ids + k, p->ids + k + 1,
 			sizeof(p->ids[0]) * (p->n_out - k - 1));
 		p->n_out--;
-		memmove(p->rx, p->rx + n, p->have - (size_t)n);
-		p->have -= (size_t)n;
+		off += (size_t)n;
 	}
+	if (off && (e = write_all(out, p->rx, off)))
+		return e;
+	memmove(p->rx, p->rx + off, p->have - off);
+	p->have -= off;
+	return bad ? proc_lost(i, out, "sent a frame it did not owe") : 0;
 }
 
 static void stop_all(void)

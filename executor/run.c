@@ -8,12 +8,16 @@
  * the working directory restored after a chdir).
  *
  * Requests are pipelined: while the worker runs one program, the server
- * already posts the next into the other slot, so the worker goes on
- * without waiting for the server, the serving process or the host, and
- * the server builds each reply (re-checking the slot: the program could
- * have written anything there) while the next program runs. Programs
- * still run one at a time and in order; each has its own timeout, counted
- * from when the one before it ended.
+ * already posts the next ones into the other slots (as many as the host
+ * keeps in flight on the proc), so the worker goes on without waiting for
+ * the server, the serving process or the host, and the server builds the
+ * replies (re-checking the slot: the program could have written anything
+ * there) while later programs run. It sleeps until the worker is down to
+ * EXEC_WAKE_AHEAD programs it has not started, or a program ended badly,
+ * and then answers all the programs that have ended in one write: under
+ * emulation every wake-up and every write to the host costs about as
+ * much as a small program. Programs still run one at a time and in order;
+ * each has its own timeout, counted from when the one before it ended.
  *
  * The worker checks itself after each program and runs no further one
  * (the server replaces it, killed with everything it left behind, and
@@ -79,6 +83,7 @@ static int loadavg_fd = -1;
 static struct {
 	pid_t pid; /* -1: none */
 	int pidfd;
+	int exited; /* its pidfd polled readable: waitpid will tell */
 	uint32_t key; /* sandbox | KCOV mode << 8 */
 	uint32_t runs; /* programs posted to it */
 } worker = { -1, -1, 0, 0 };
@@ -256,15 +261,26 @@ static void futex_wake_all(uint32_t *word)
  * worker's progress in poll() on DONE_FD, and each announces its sleep
  * (ring->worker_sleeps, ring->server_sleeps) before checking one last
  * time. Both sides' store-then-load are sequentially consistent, so one
- * of the two always sees the other's store: no wake-up is lost.
+ * of the two always sees the other's store: no wake-up is lost. The
+ * server names the program whose end must wake it (ring->wake_at, stored
+ * before its sleep is announced, so the worker that sees the one sees the
+ * other): never later than the last one posted, so an idle worker has
+ * always woken it.
  */
 static int server_sleep_begin(void)
 {
+	uint32_t at = seq - EXEC_WAKE_AHEAD;
+
+	/* The end of the oldest program in flight, or a later one's while
+	 * the worker has more than EXEC_WAKE_AHEAD to run after it. */
+	if (!n_fl || (int32_t)(at - fl[0].seq) < 0)
+		at = n_fl ? fl[0].seq : seq;
+	__atomic_store_n(&ring->wake_at, at, __ATOMIC_RELAXED);
 	__atomic_store_n(&ring->server_sleeps, 1, __ATOMIC_SEQ_CST);
 	if (n_fl && (int32_t)(__atomic_load_n(&ring->done, __ATOMIC_SEQ_CST) -
-			      fl[0].seq) >= 0) {
+			      at) >= 0) {
 		__atomic_store_n(&ring->server_sleeps, 0, __ATOMIC_RELAXED);
-		return 1; /* no need: the oldest program has ended */
+		return 1; /* no need: that program has ended */
 	}
 	return 0;
 }
@@ -552,6 +568,9 @@ __attribute__((noreturn)) static void worker_main(uint32_t sandbox,
 			__atomic_store_n(&ring->dirty, s, __ATOMIC_RELAXED);
 		__atomic_store_n(&ring->done, s, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&ring->server_sleeps, __ATOMIC_SEQ_CST) &&
+		    (busy ||
+		     (int32_t)(s - __atomic_load_n(&ring->wake_at,
+						   __ATOMIC_RELAXED)) >= 0) &&
 		    write(DONE_FD, &v, sizeof(v)) != sizeof(v) &&
 		    errno != EAGAIN)
 			exec_child_fail("write the done eventfd: %s",
@@ -712,6 +731,7 @@ static int worker_start(uint32_t key, uint32_t from)
 	setpgid(pid, pid);
 	worker.pid = pid;
 	worker.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	worker.exited = 0;
 	worker.key = key;
 	worker.runs = 0;
 	return 0;
@@ -893,7 +913,10 @@ static int head_state(int *st)
 		return HEAD_DONE;
 	if (worker.pid < 0)
 		return HEAD_LOST;
-	if (waitpid(worker.pid, st, WNOHANG | __WALL) == worker.pid) {
+	/* With a pidfd, only once poll() said it exited: a system call
+	 * less per look. */
+	if ((worker.pidfd < 0 || worker.exited) &&
+	    waitpid(worker.pid, st, WNOHANG | __WALL) == worker.pid) {
 		int ws =
 			__atomic_load_n(&ring->worker_status, __ATOMIC_ACQUIRE);
 
@@ -1050,9 +1073,11 @@ static void head_wait(uint64_t ms)
 		slice = 10;
 	if (server_sleep_begin())
 		return;
-	if (poll(p, worker.pidfd < 0 ? 1 : 2, slice) > 0 &&
-	    (p[0].revents & POLLIN))
-		(void)!read(DONE_FD, &v, sizeof(v));
+	if (poll(p, worker.pidfd < 0 ? 1 : 2, slice) > 0) {
+		if (p[0].revents & POLLIN)
+			(void)!read(DONE_FD, &v, sizeof(v));
+		worker.exited |= !!p[1].revents;
+	}
 	server_sleep_end();
 }
 
@@ -1104,24 +1129,30 @@ int exec_take(const struct wire_hdr *h, const uint8_t *payload, int out)
 	return r < 0 ? r : EXEC_TAKEN;
 }
 
+/* The replies of all the programs that have ended go out in one write:
+ * the host's stream costs a wake-up of the host on every write. */
 int exec_finish(int out)
 {
-	static uint8_t tx[FRAME_MAX];
+	static uint8_t tx[EXEC_SLOTS][FRAME_MAX];
+	size_t len = 0;
+	int r = 0;
 
-	while (n_fl) {
-		int st = 0, state = head_state(&st), r;
+	while (n_fl && !r) {
+		int st = 0, state = head_state(&st);
 		struct wire_wr w;
 
 		if (state == HEAD_RUNNING)
 			break;
-		wire_wr_init(&w, tx, sizeof(tx));
-		r = head_finish(state, st, &w);
-		if (!r)
-			r = write_all(out, tx, w.len);
-		if (r)
-			return r;
+		wire_wr_init(&w, (uint8_t *)tx + len, sizeof(tx) - len);
+		if (!(r = head_finish(state, st, &w)))
+			len += w.len;
 	}
-	return 0;
+	if (len) {
+		int e = write_all(out, tx, len);
+
+		r = r ? r : e;
+	}
+	return r;
 }
 
 int exec_poll_prepare(struct pollfd *p, int *timeout_ms)
@@ -1152,6 +1183,8 @@ void exec_poll_done(const struct pollfd *p, int n)
 	server_sleep_end();
 	if (n && (p[0].revents & POLLIN))
 		(void)!read(DONE_FD, &v, sizeof(v));
+	if (n && p[1].fd >= 0 && p[1].revents)
+		worker.exited = 1;
 }
 
 /*

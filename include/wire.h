@@ -22,7 +22,7 @@
 #include <string.h>
 
 #define WIRE_MAGIC 0x5a46444dU /* "MDFZ" on the wire */
-#define WIRE_VERSION 2
+#define WIRE_VERSION 3 /* 3: 8 requests per proc */
 #define WIRE_HDR_SIZE 16
 #define WIRE_MAX_PAYLOAD (4U << 20)
 
@@ -413,7 +413,7 @@ enum wire_sandbox {
  * order, but the next is already in the machine when one ends, so the
  * host's round trip is not between programs. One more is refused.
  */
-#define WIRE_EXEC_PROC_DEPTH 4U
+#define WIRE_EXEC_PROC_DEPTH 8U
 
 struct wire_exec {
 	uint32_t flags; /* WIRE_EXEC_* */

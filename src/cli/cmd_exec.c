@@ -55,9 +55,9 @@ static void exec_usage(FILE *f)
 		"                    KCOV on) for as long, in 3 alternating rounds;\n"
 		"                    print exec/s, ceiling, ratio\n"
 		"  --depth N         with --bench: requests in flight on the one proc\n"
-		"                    (1-%u, default 4, as the fuzzer keeps: the next\n"
+		"                    (1-%u, default %u, as the fuzzer keeps: the next\n"
 		"                    programs are in the VM when one ends)\n",
-		WIRE_EXEC_PROC_DEPTH);
+		WIRE_EXEC_PROC_DEPTH, WIRE_EXEC_PROC_DEPTH);
 }
 
 static const char *errno_name(uint32_t e)
@@ -438,6 +438,10 @@ static int bench(struct vm *vm, struct exec_args *a, struct buf *progs,
 		}
 		/* This round's ratio: its exec/s over its mix ceiling. */
 		rate = (double)(runs - before) / d / ((double)n / inv);
+		printf("round %d:   %.1f exec/s, ceiling %.1f runs/s, ratio "
+		       "%.2f\n",
+		       round + 1, (double)(runs - before) / d, (double)n / inv,
+		       rate);
 		lo = rate < lo ? rate : lo;
 		hi = rate > hi ? rate : hi;
 	}

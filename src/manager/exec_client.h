@@ -30,7 +30,7 @@ struct exec_opts {
  * the host's round trip is not between programs. At most
  * WIRE_EXEC_PROC_DEPTH.
  */
-#define EXEC_CLIENTS_PER_PROC 4
+#define EXEC_CLIENTS_PER_PROC ((int)WIRE_EXEC_PROC_DEPTH)
 
 #define EXEC_CLIENT_CMPS 1u
 

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Before cmocka.h, whose fail() macro would clash with the executor's. */
@@ -770,6 +771,47 @@ static void test_pipeline_recycling(void **state)
 	free(r);
 }
 
+/*
+ * The server sleeps until the worker is down to EXEC_WAKE_AHEAD programs
+ * it has not started; a worker that a program left unfit (here: it
+ * forked) wakes it at once, so the programs behind run in a new worker
+ * without waiting for the first one's timeout (a minute: the check below
+ * has a margin of three times the whole test's usual run).
+ */
+static void test_pipeline_unfit_wakes(void **state)
+{
+	struct pb *b = calloc(4, sizeof(*b));
+	struct wire_exec e[4];
+	struct res *r = calloc(4, sizeof(*r));
+	struct timespec t0, t1;
+	int fd;
+	pid_t srv = serve_child(&fd);
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		e[i] = opts(0);
+	e[0].prog_timeout_ms = 60000;
+	pb_begin(&b[0], 2, 0);
+	pb_call(&b[0], SYS_getpid, 0, 0);
+	pb_call(&b[0], SYS_clone, 0, 5);
+	for (int i = 0; i < 5; i++)
+		pb_const(&b[0], i ? 0 : SIGCHLD);
+	pb_end(&b[0]);
+	for (int i = 1; i < 4; i++)
+		build_getpid(&b[i]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	run_pipelined(fd, e, b, 4, r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(r[i].status, WIRE_EXEC_OK);
+	assert_true(r[1].calls[0].ret != r[0].calls[0].ret);
+	assert_int_equal(r[2].calls[0].ret, r[1].calls[0].ret);
+	assert_true(t1.tv_sec - t0.tv_sec < 20);
+	serve_end(srv, fd);
+	free(b);
+	free(r);
+}
+
 /* Program A: 0x1234 at 0x200, "abcdefgh" at 0x1000; with @prot, page
  * 0x1000 made PROT_NONE. */
 static void build_scribble(struct pb *b, int prot)
@@ -1012,6 +1054,7 @@ int main(void)
 		cmocka_unit_test(test_rejected),
 		cmocka_unit_test(test_pipeline_recycling),
 		cmocka_unit_test(test_pipeline_data_reset),
+		cmocka_unit_test(test_pipeline_unfit_wakes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -367,7 +367,9 @@ static void fill_proc(struct vm *vm, uint32_t proc, const char *fifo,
 			assert_true(*fd >= 0);
 		}
 	}
-	for (int i = 0; i < 6000 && vm_requests_out(vm) < 4; i++)
+	for (int i = 0;
+	     i < 6000 && (unsigned)vm_requests_out(vm) < WIRE_EXEC_PROC_DEPTH;
+	     i++)
 		usleep(10000);
 	assert_int_equal(vm_requests_out(vm), WIRE_EXEC_PROC_DEPTH);
 	prog_dupfd(b, 20);
