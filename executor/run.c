@@ -901,6 +901,34 @@ static int submit(uint32_t id, const uint8_t *payload, size_t len,
 
 enum { HEAD_DONE, HEAD_EXITED, HEAD_TIMEOUT, HEAD_LOST, HEAD_RUNNING };
 
+/*
+ * When program @k in flight times out (ms). Its timeout counts from when
+ * the worker started it, by the stamp in its slot: we may see the
+ * program before it end late, since the worker wakes us only every few
+ * programs. The stamp is the worker's word, which a program may have
+ * overwritten, so it counts no earlier than the program was posted, and
+ * for the oldest program no later than when we saw it become the oldest
+ * (the clock it had before replies were batched): a program can make a
+ * deadline earlier, never later. A program not started yet counts from
+ * now.
+ */
+static uint64_t flight_deadline(int k)
+{
+	const struct flight *f = &fl[k];
+	const struct exec_shm *sl = &ring->slot[f->seq % EXEC_SLOTS];
+	uint64_t start = __atomic_load_n(&sl->t_setup, __ATOMIC_RELAXED) /
+			 1000000,
+		 posted = f->t_post / 1000000, now = now_ms();
+
+	if (!start || start > now)
+		start = now;
+	if (start < posted)
+		start = posted;
+	if (!k && f->t_head < start)
+		start = f->t_head;
+	return start + f->timeout_ms;
+}
+
 /* Where the oldest program in flight is; *st: the worker's exit status. */
 static int head_state(int *st)
 {
@@ -930,9 +958,28 @@ static int head_state(int *st)
 		worker_stop(1);
 		return ahead >= 0 ? HEAD_DONE : HEAD_EXITED;
 	}
-	if (now_ms() >= f->t_head + f->timeout_ms)
+	if (now_ms() >= flight_deadline(0))
 		return HEAD_TIMEOUT;
 	return HEAD_RUNNING;
+}
+
+/*
+ * The first deadline to wake up for: the oldest program's, or that of
+ * one later in the queue that the worker runs now (the programs before
+ * it ended, but the worker has not woken us for them yet) or may start
+ * before we wake (from now, then).
+ */
+static uint64_t next_deadline(void)
+{
+	uint32_t done = __atomic_load_n(&ring->done, __ATOMIC_ACQUIRE);
+	int32_t k = (int32_t)(done + 1 - fl[0].seq);
+	uint64_t d = flight_deadline(0), r;
+
+	for (k = k > 1 ? k : 1; k < n_fl; k++) {
+		if ((r = flight_deadline(k)) < d)
+			d = r;
+	}
+	return d;
 }
 
 /* Encode one call from its snapshot @c, within @budget bytes. */
@@ -1060,7 +1107,7 @@ static int head_finish(int state, int st, struct wire_wr *w)
  * deadline). */
 static void head_wait(uint64_t ms)
 {
-	uint64_t deadline = fl[0].t_head + fl[0].timeout_ms, now = now_ms(), v;
+	uint64_t deadline = next_deadline(), now = now_ms(), v;
 	struct pollfd p[2] = { { DONE_FD, POLLIN, 0 },
 			       { worker.pidfd, POLLIN, 0 } };
 	int slice;
@@ -1162,7 +1209,7 @@ int exec_poll_prepare(struct pollfd *p, int *timeout_ms)
 	if (server_sleep_begin())
 		*timeout_ms = 0; /* the oldest program has ended */
 	else {
-		uint64_t end = fl[0].t_head + fl[0].timeout_ms, now = now_ms();
+		uint64_t end = next_deadline(), now = now_ms();
 		int slice = end > now ? (int)(end - now) : 0;
 
 		/* Without a pidfd, look at the worker every 10 ms. */

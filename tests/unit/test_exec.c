@@ -812,6 +812,53 @@ static void test_pipeline_unfit_wakes(void **state)
 	free(r);
 }
 
+/*
+ * A program that hangs behind one that ended times out after its own
+ * timeout from when it started, although the worker has not woken the
+ * server for the one before it (it is not down to EXEC_WAKE_AHEAD yet):
+ * the server wakes for the running program's deadline, not only the
+ * oldest one's (a minute here; the check has a margin of 20 s on a 1 s
+ * timeout).
+ */
+static void test_pipeline_hang_behind(void **state)
+{
+	enum { N = WIRE_EXEC_PROC_DEPTH };
+	struct pb *b = calloc(N, sizeof(*b));
+	struct wire_exec e[N];
+	struct res *r = calloc(N, sizeof(*r));
+	struct timespec t0, t1;
+	int fd;
+	pid_t srv = serve_child(&fd);
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		e[i] = opts(0);
+		build_getpid(&b[i]);
+	}
+	e[0].prog_timeout_ms = 60000;
+	/* nanosleep({100, 0}, NULL) */
+	pb_begin(&b[1], 1, 0);
+	pb_copyin_int(&b[1], 0x100, EXEC_META(8, EXEC_FMT_NATIVE, 0, 0), 100);
+	pb_copyin_int(&b[1], 0x108, EXEC_META(8, EXEC_FMT_NATIVE, 0, 0), 0);
+	pb_call(&b[1], SYS_nanosleep, 0, 2);
+	pb_ptr(&b[1], 0x100);
+	pb_const(&b[1], 0);
+	pb_end(&b[1]);
+	e[1].prog_timeout_ms = 1000;
+	e[1].call_timeout_ms = 500;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	run_pipelined(fd, e, b, N, r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(r[0].status, WIRE_EXEC_OK);
+	assert_int_equal(r[1].status, WIRE_EXEC_TIMEOUT);
+	for (int i = 2; i < N; i++)
+		assert_int_equal(r[i].status, WIRE_EXEC_OK);
+	assert_true(t1.tv_sec - t0.tv_sec < 20);
+	serve_end(srv, fd);
+	free(b);
+	free(r);
+}
+
 /* Program A: 0x1234 at 0x200, "abcdefgh" at 0x1000; with @prot, page
  * 0x1000 made PROT_NONE. */
 static void build_scribble(struct pb *b, int prot)
@@ -1055,6 +1102,7 @@ int main(void)
 		cmocka_unit_test(test_pipeline_recycling),
 		cmocka_unit_test(test_pipeline_data_reset),
 		cmocka_unit_test(test_pipeline_unfit_wakes),
+		cmocka_unit_test(test_pipeline_hang_behind),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
