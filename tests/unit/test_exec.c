@@ -710,6 +710,17 @@ static void build_getpid(struct pb *b)
 	pb_end(b);
 }
 
+/* getpid, fork as clone(SIGCHLD) */
+static void build_fork(struct pb *b)
+{
+	pb_begin(b, 2, 0);
+	pb_call(b, SYS_getpid, 0, 0);
+	pb_call(b, SYS_clone, 0, 5);
+	for (int i = 0; i < 5; i++)
+		pb_const(b, i ? 0 : SIGCHLD);
+	pb_end(b);
+}
+
 /*
  * Programs sent all at once run in order and are answered in order; a
  * crash, a timeout or a fork ends the worker, and the programs queued
@@ -742,13 +753,7 @@ static void test_pipeline_recycling(void **state)
 	pb_const(&b[2], SIGABRT);
 	pb_end(&b[2]);
 	build_getpid(&b[3]);
-	/* getpid, fork as clone(SIGCHLD) */
-	pb_begin(&b[4], 2, 0);
-	pb_call(&b[4], SYS_getpid, 0, 0);
-	pb_call(&b[4], SYS_clone, 0, 5);
-	for (int i = 0; i < 5; i++)
-		pb_const(&b[4], i ? 0 : SIGCHLD);
-	pb_end(&b[4]);
+	build_fork(&b[4]);
 	build_getpid(&b[5]);
 	build_getpid(&b[6]);
 	run_pipelined(fd, e, b, 7, r);
@@ -775,34 +780,32 @@ static void test_pipeline_recycling(void **state)
  * The server sleeps until the worker is down to EXEC_WAKE_AHEAD programs
  * it has not started; a worker that a program left unfit (here: it
  * forked) wakes it at once, so the programs behind run in a new worker
- * without waiting for the first one's timeout (a minute: the check below
- * has a margin of three times the whole test's usual run).
+ * without waiting for a timeout (a minute for each program; the check
+ * below has a margin of three times the whole test's usual run).
  */
 static void test_pipeline_unfit_wakes(void **state)
 {
-	struct pb *b = calloc(4, sizeof(*b));
-	struct wire_exec e[4];
-	struct res *r = calloc(4, sizeof(*r));
+	enum { N = WIRE_EXEC_PROC_DEPTH };
+	/* Else the server waits for the first program's end anyway. */
+	_Static_assert(N > EXEC_WAKE_AHEAD + 1, "a batch of one");
+	struct pb *b = calloc(N, sizeof(*b));
+	struct wire_exec e[N];
+	struct res *r = calloc(N, sizeof(*r));
 	struct timespec t0, t1;
 	int fd;
 	pid_t srv = serve_child(&fd);
 
 	(void)state;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < N; i++) {
 		e[i] = opts(0);
-	e[0].prog_timeout_ms = 60000;
-	pb_begin(&b[0], 2, 0);
-	pb_call(&b[0], SYS_getpid, 0, 0);
-	pb_call(&b[0], SYS_clone, 0, 5);
-	for (int i = 0; i < 5; i++)
-		pb_const(&b[0], i ? 0 : SIGCHLD);
-	pb_end(&b[0]);
-	for (int i = 1; i < 4; i++)
+		e[i].prog_timeout_ms = 60000;
 		build_getpid(&b[i]);
+	}
+	build_fork(&b[0]);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	run_pipelined(fd, e, b, 4, r);
+	run_pipelined(fd, e, b, N, r);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < N; i++)
 		assert_int_equal(r[i].status, WIRE_EXEC_OK);
 	assert_true(r[1].calls[0].ret != r[0].calls[0].ret);
 	assert_int_equal(r[2].calls[0].ret, r[1].calls[0].ret);
