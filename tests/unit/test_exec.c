@@ -721,6 +721,29 @@ static void build_fork(struct pb *b)
 	pb_end(b);
 }
 
+/* A full proc: WIRE_EXEC_PROC_DEPTH getpid programs with a timeout of
+ * @ms each, for the caller to change. */
+static void fill_getpids(struct wire_exec *e, struct pb *b, uint32_t ms)
+{
+	for (uint32_t i = 0; i < WIRE_EXEC_PROC_DEPTH; i++) {
+		e[i] = opts(0);
+		e[i].prog_timeout_ms = ms;
+		build_getpid(&b[i]);
+	}
+}
+
+/* run_pipelined over a full proc; the seconds it took. */
+static long run_full_timed(int fd, struct wire_exec *e, const struct pb *b,
+			   struct res *r)
+{
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	run_pipelined(fd, e, b, WIRE_EXEC_PROC_DEPTH, r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (long)(t1.tv_sec - t0.tv_sec);
+}
+
 /*
  * Programs sent all at once run in order and are answered in order; a
  * crash, a timeout or a fork ends the worker, and the programs queued
@@ -791,25 +814,17 @@ static void test_pipeline_unfit_wakes(void **state)
 	struct pb *b = calloc(N, sizeof(*b));
 	struct wire_exec e[N];
 	struct res *r = calloc(N, sizeof(*r));
-	struct timespec t0, t1;
 	int fd;
 	pid_t srv = serve_child(&fd);
 
 	(void)state;
-	for (int i = 0; i < N; i++) {
-		e[i] = opts(0);
-		e[i].prog_timeout_ms = 60000;
-		build_getpid(&b[i]);
-	}
+	fill_getpids(e, b, 60000);
 	build_fork(&b[0]);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	run_pipelined(fd, e, b, N, r);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(run_full_timed(fd, e, b, r) < 20);
 	for (int i = 0; i < N; i++)
 		assert_int_equal(r[i].status, WIRE_EXEC_OK);
 	assert_true(r[1].calls[0].ret != r[0].calls[0].ret);
 	assert_int_equal(r[2].calls[0].ret, r[1].calls[0].ret);
-	assert_true(t1.tv_sec - t0.tv_sec < 20);
 	serve_end(srv, fd);
 	free(b);
 	free(r);
@@ -829,15 +844,11 @@ static void test_pipeline_hang_behind(void **state)
 	struct pb *b = calloc(N, sizeof(*b));
 	struct wire_exec e[N];
 	struct res *r = calloc(N, sizeof(*r));
-	struct timespec t0, t1;
 	int fd;
 	pid_t srv = serve_child(&fd);
 
 	(void)state;
-	for (int i = 0; i < N; i++) {
-		e[i] = opts(0);
-		build_getpid(&b[i]);
-	}
+	fill_getpids(e, b, 10000);
 	e[0].prog_timeout_ms = 60000;
 	/* nanosleep({100, 0}, NULL) */
 	pb_begin(&b[1], 1, 0);
@@ -849,14 +860,11 @@ static void test_pipeline_hang_behind(void **state)
 	pb_end(&b[1]);
 	e[1].prog_timeout_ms = 1000;
 	e[1].call_timeout_ms = 500;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	run_pipelined(fd, e, b, N, r);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(run_full_timed(fd, e, b, r) < 20);
 	assert_int_equal(r[0].status, WIRE_EXEC_OK);
 	assert_int_equal(r[1].status, WIRE_EXEC_TIMEOUT);
 	for (int i = 2; i < N; i++)
 		assert_int_equal(r[i].status, WIRE_EXEC_OK);
-	assert_true(t1.tv_sec - t0.tv_sec < 20);
 	serve_end(srv, fd);
 	free(b);
 	free(r);
