@@ -912,13 +912,13 @@ enum { HEAD_DONE, HEAD_EXITED, HEAD_TIMEOUT, HEAD_LOST, HEAD_RUNNING };
  * deadline earlier, never later. A program not started yet counts from
  * now.
  */
-static uint64_t flight_deadline(int k)
+static uint64_t flight_deadline(int k, uint64_t now)
 {
 	const struct flight *f = &fl[k];
 	const struct exec_shm *sl = &ring->slot[f->seq % EXEC_SLOTS];
 	uint64_t start = __atomic_load_n(&sl->t_setup, __ATOMIC_RELAXED) /
 			 1000000,
-		 posted = f->t_post / 1000000, now = now_ms();
+		 posted = f->t_post / 1000000;
 
 	if (!start || start > now)
 		start = now;
@@ -958,7 +958,9 @@ static int head_state(int *st)
 		worker_stop(1);
 		return ahead >= 0 ? HEAD_DONE : HEAD_EXITED;
 	}
-	if (now_ms() >= flight_deadline(0))
+	uint64_t now = now_ms();
+
+	if (now >= flight_deadline(0, now))
 		return HEAD_TIMEOUT;
 	return HEAD_RUNNING;
 }
@@ -969,14 +971,14 @@ static int head_state(int *st)
  * it ended, but the worker has not woken us for them yet) or may start
  * before we wake (from now, then).
  */
-static uint64_t next_deadline(void)
+static uint64_t next_deadline(uint64_t now)
 {
 	uint32_t done = __atomic_load_n(&ring->done, __ATOMIC_ACQUIRE);
 	int32_t k = (int32_t)(done + 1 - fl[0].seq);
-	uint64_t d = flight_deadline(0), r;
+	uint64_t d = flight_deadline(0, now), r;
 
 	for (k = k > 1 ? k : 1; k < n_fl; k++) {
-		if ((r = flight_deadline(k)) < d)
+		if ((r = flight_deadline(k, now)) < d)
 			d = r;
 	}
 	return d;
@@ -1107,7 +1109,7 @@ static int head_finish(int state, int st, struct wire_wr *w)
  * deadline). */
 static void head_wait(uint64_t ms)
 {
-	uint64_t deadline = next_deadline(), now = now_ms(), v;
+	uint64_t now = now_ms(), deadline = next_deadline(now), v;
 	struct pollfd p[2] = { { DONE_FD, POLLIN, 0 },
 			       { worker.pidfd, POLLIN, 0 } };
 	int slice;
@@ -1209,7 +1211,7 @@ int exec_poll_prepare(struct pollfd *p, int *timeout_ms)
 	if (server_sleep_begin())
 		*timeout_ms = 0; /* the oldest program has ended */
 	else {
-		uint64_t end = next_deadline(), now = now_ms();
+		uint64_t now = now_ms(), end = next_deadline(now);
 		int slice = end > now ? (int)(end - now) : 0;
 
 		/* Without a pidfd, look at the worker every 10 ms. */
