@@ -48,6 +48,37 @@ struct vm {
 	void *priv;
 };
 
+/* Seconds, CLOCK_MONOTONIC. */
 double vm_now(void);
+
+/* vm.c: the backend process. */
+
+/* Collect the process's exit status (@block: wait for it). */
+void vm_reap(struct vm *vm, bool block);
+/* "exited with status 3", "was killed by signal 9", ... into @b. */
+const char *vm_how_exited(struct vm *vm, char *b, size_t cap);
+
+/* console.c: the console (by the reader, see struct vm). */
+
+/* Read what the console has into the log and the tail; false at EOF. */
+bool vm_console_read(struct vm *vm);
+/* Keep reading the console a moment for the rest of a failure's lines. */
+void vm_console_grace(struct vm *vm);
+/* Log one error: the message, the console's last lines, the log file. */
+__attribute__((format(printf, 2, 3))) void vm_report(struct vm *vm,
+						     const char *fmt, ...);
+
+/* stream.c: the executor's byte stream. */
+
+/*
+ * One round of waiting for a frame: returns the size of a whole frame in
+ * vm->rx (and *hdr), or a failure (logged; -errno); else polls console
+ * and transport for up to @ms (none when @ms <= 0) and returns 0. @what
+ * names the wait; @silence > 0: a console silent that long is a hang.
+ */
+long vm_wait_step(struct vm *vm, int ms, double silence, const char *what,
+		  struct wire_hdr *hdr);
+/* Drop the first @n bytes of vm->rx (a frame handled). */
+void vm_rx_consume(struct vm *vm, size_t n);
 
 #endif
