@@ -142,15 +142,11 @@ int vm_handshake(struct vm *vm, int timeout_ms, struct wire_hello *hello)
 	int err;
 
 	if (timeout_ms <= 0)
-		timeout_ms = vm->accel == VM_ACCEL_TCG ? 300000 : 30000;
+		timeout_ms = vm->boot_timeout_ms;
 	deadline = vm->t_start + timeout_ms / 1000.0;
 	if (vm->t_console < vm->t_start)
 		vm->t_console = vm->t_start;
-	n = wait_frame(vm, deadline,
-		       vm->boot_silence > 0	 ? vm->boot_silence :
-		       vm->accel == VM_ACCEL_TCG ? VM_BOOT_SILENCE_TCG_S :
-						   VM_BOOT_SILENCE_KVM_S,
-		       "VM boot", &hdr);
+	n = wait_frame(vm, deadline, vm->boot_silence, "VM boot", &hdr);
 	if (n < 0)
 		return (int)n;
 	if (hdr.type != WIRE_HELLO) {

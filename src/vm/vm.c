@@ -25,29 +25,6 @@ double vm_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int vm_accel_parse(const char *s, enum vm_accel *out)
-{
-	if (!s || !strcmp(s, "auto"))
-		*out = VM_ACCEL_AUTO;
-	else if (!strcmp(s, "kvm"))
-		*out = VM_ACCEL_KVM;
-	else if (!strcmp(s, "tcg"))
-		*out = VM_ACCEL_TCG;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-const char *vm_accel_name(enum vm_accel a)
-{
-	return a == VM_ACCEL_KVM ? "kvm" : a == VM_ACCEL_TCG ? "tcg" : "auto";
-}
-
-enum vm_accel vm_accel_used(const struct vm *vm)
-{
-	return vm->accel;
-}
-
 double vm_boot_seconds(const struct vm *vm)
 {
 	return vm->boot_seconds;
@@ -60,7 +37,6 @@ const char *vm_console_path(const struct vm *vm)
 
 int vm_start(const struct vm_ops *ops, const struct vm_opts *o, struct vm **out)
 {
-	struct vm_opts ro = *o;
 	struct vm *vm;
 	int err;
 
@@ -93,12 +69,15 @@ int vm_start(const struct vm_ops *ops, const struct vm_opts *o, struct vm **out)
 			strerror(errno));
 		goto fail;
 	}
-	if (ops == &vm_qemu_ops)
-		ro.accel = vm_accel_resolve(o);
-	vm->accel = ro.accel;
-	vm->boot_silence = o->boot_silence_s;
+	vm->boot_timeout_ms = VM_BOOT_TIMEOUT_MS;
+	vm->boot_silence = VM_BOOT_SILENCE_S;
+	err = ops->setup ? ops->setup(vm, o->config) : 0;
+	if (err)
+		goto fail;
+	if (o->boot_silence_s > 0)
+		vm->boot_silence = o->boot_silence_s;
 	vm->t_start = vm_now();
-	err = ops->start(vm, &ro);
+	err = ops->start(vm, o->config);
 	if (err)
 		goto fail;
 	*out = vm;
@@ -185,9 +164,9 @@ void vm_free(struct vm *vm)
 {
 	if (!vm)
 		return;
+	if (vm->ops->stop)
+		vm->ops->stop(vm);
 	if (vm->pid > 0 && !vm->exited) {
-		if (vm->ops->stop)
-			vm->ops->stop(vm);
 		vm_reap(vm, false);
 		if (!vm->exited) {
 			kill(-vm->pid, SIGKILL);
@@ -208,10 +187,11 @@ void vm_free(struct vm *vm)
 	transport_close(vm);
 	if (vm->log_fd >= 0)
 		close(vm->log_fd);
+	if (vm->ops->destroy)
+		vm->ops->destroy(vm);
 	buf_free(&vm->tail);
 	buf_free(&vm->rx);
 	free(vm->log_path);
-	free(vm->sock);
 	pthread_cond_destroy(&vm->cv);
 	pthread_mutex_destroy(&vm->mu);
 	pthread_mutex_destroy(&vm->wmu);
