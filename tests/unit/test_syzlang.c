@@ -18,6 +18,7 @@
 #include "syzlang/target.h"
 #include "util/buf.h"
 #include "util/fileio.h"
+#include "util/log.h"
 #include "util/strmap.h"
 
 static const char *shared_dir;
@@ -743,8 +744,15 @@ static void test_sys_linux(void **state)
 		if (!d.v[i].warning)
 			print_error("%s\n",
 				    syz_diag_format(&d.v[i], b, sizeof(b)));
-	assert_int_equal(r, 0);
-	assert_int_equal(d.n_errors, 0);
+	size_t n_errors = d.n_errors;
+	syz_diags_free(&d);
+	free(sk);
+	/* nothing is left to free when this fails (t is NULL) */
+	if (r)
+		fail_msg("syzkaller's sys/linux does not load: %s (%zu "
+			 "error%s above)",
+			 strerror(-r), n_errors, n_errors == 1 ? "" : "s");
+	assert_int_equal(n_errors, 0);
 	assert_true(t->n_calls > 8000);
 	const struct syz_call *c =
 		syz_target_call(t, "ioctl$DRM_IOCTL_VERSION");
@@ -773,8 +781,47 @@ static void test_sys_linux(void **state)
 	/* mmap is there with its number */
 	assert_int_equal(syz_target_call(t, "mmap")->nr, 9);
 	syz_target_free(t);
+}
+
+static void count_log(enum log_level level, const char *msg, void *ctx)
+{
+	(void)msg;
+	if (level == LOG_LVL_ERROR)
+		(*(int *)ctx)++;
+}
+
+/* A missing description directory: one error naming it, and nothing
+ * left allocated (the sanitizer build checks for leaks). */
+static void test_missing_dir(void **state)
+{
+	(void)state;
+	const char *dirs[] = { "/nonexistent/descriptions" };
+	struct syz_load_opts o = { .desc_dirs = dirs, .n_desc_dirs = 1 };
+	struct syz_diags d = { 0 };
+	struct syz_target *t = NULL;
+	char b[1200] = "";
+	int r = syz_target_load(&o, &t, &d);
+	size_t n = d.n, n_errors = d.n_errors;
+
+	if (n)
+		syz_diag_format(&d.v[0], b, sizeof(b));
 	syz_diags_free(&d);
-	free(sk);
+	assert_int_equal(r, -ENOENT);
+	assert_null(t);
+	assert_int_equal(n, 1);
+	assert_int_equal(n_errors, 1);
+	assert_string_equal(b, "/nonexistent/descriptions: can't open "
+			       "description directory: No such file or "
+			       "directory");
+	/* a checkout without sys/linux, the error going to the log */
+	int logged = 0;
+	o = (struct syz_load_opts){ .syzkaller = "/nonexistent/syzkaller" };
+	log_set_sink(count_log, &logged);
+	r = syz_target_load(&o, &t, NULL);
+	log_set_sink(NULL, NULL);
+	assert_int_equal(r, -ENOENT);
+	assert_null(t);
+	assert_int_equal(logged, 1);
 }
 
 /* Arrays of plain 1-byte ints are buffers, as syzkaller's compiler makes
@@ -837,6 +884,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_byte_arrays),
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_missing_dir),
 		cmocka_unit_test(test_sys_linux),
 	};
 
