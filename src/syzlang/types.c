@@ -6,49 +6,6 @@
 
 #include "compile_internal.h"
 
-static const char *const builtin_names[] = {
-	"int8",
-	"int16",
-	"int32",
-	"int64",
-	"int16be",
-	"int32be",
-	"int64be",
-	"intptr",
-	"const",
-	"flags",
-	"len",
-	"bytesize",
-	"bytesize2",
-	"bytesize4",
-	"bytesize8",
-	"bitsize",
-	"offsetof",
-	"ptr",
-	"ptr64",
-	"string",
-	"stringnoz",
-	"glob",
-	"array",
-	"vma",
-	"vma64",
-	"proc",
-	"csum",
-	"text",
-	"void",
-	"fmt",
-	"compressed_image",
-};
-
-bool comp_is_builtin(const char *s)
-{
-	for (size_t i = 0; i < sizeof(builtin_names) / sizeof(*builtin_names);
-	     i++)
-		if (!strcmp(s, builtin_names[i]))
-			return true;
-	return false;
-}
-
 struct syz_type *comp_new_type(struct comp *c, enum syz_type_kind k,
 			       const char *name)
 {
@@ -423,18 +380,90 @@ range_ok:
 	return true;
 }
 
-static struct syz_type *compile_int(struct comp *c, struct ast_type *t,
-				    struct tctx ctx, const char *name)
+/* ---- builtin types ---- */
+
+/* What a builtin type's argument is. */
+enum type_arg_kind {
+	TARG_INT, /* integer or const name; may be a range lo:hi */
+	TARG_WORD, /* one of a fixed set of names (in, inet, dec, ...) */
+	TARG_PATH, /* field path: a, parent:a, syscall:a:b */
+	TARG_FLAGS, /* int or string flags name */
+	TARG_STRING, /* quoted string (string, stringnoz: or string flags) */
+	TARG_TYPE, /* any type */
+	TARG_BASE, /* int base type: intN, intNbe, intptr, intN:bits */
+	TARG_OPT, /* the word opt */
+};
+
+struct type_arg {
+	const char *name;
+	enum type_arg_kind kind;
+	bool optional; /* may be left out (counts towards max, not min) */
+};
+
+#define TYPE_MAX_ARGS 4
+
+/*
+ * A builtin type (syzkaller's typeDesc): its name, its arguments (their
+ * number bounds t->n_args, a trailing [opt] aside) and the function that
+ * compiles a use of it. The other fields are facts about one name that
+ * shares a compile function with others.
+ */
+struct type_desc {
+	const char *name;
+	struct type_arg args[TYPE_MAX_ARGS];
+	struct syz_type *(*compile)(struct comp *c, struct ast_type *t,
+				    struct tctx ctx, const struct type_desc *d);
+	/* int types: counts its own arguments after checking a bitfield
+	 * suffix (int32:N), which only they accept */
+	bool bitfield;
+	/* accepted but free as a declaration name (int8be) */
+	bool unreserved;
+	uint64_t size; /* int types: bytes */
+	bool be; /* int types: big-endian */
+	uint64_t len_bits; /* len types: bits per unit (0: elements) */
+	bool offsetof; /* offsetof */
+	bool ptr64; /* ptr64 */
+	bool noz; /* stringnoz */
+};
+
+static size_t type_min_args(const struct type_desc *d)
 {
-	struct syz_type *r = comp_new_type(c, SYZ_T_INT, name);
-	uint64_t size;
-	bool be;
+	size_t n = 0;
+
+	for (size_t i = 0; i < TYPE_MAX_ARGS && d->args[i].name; i++)
+		n += !d->args[i].optional;
+	return n;
+}
+
+static size_t type_max_args(const struct type_desc *d)
+{
+	size_t n = 0;
+
+	while (n < TYPE_MAX_ARGS && d->args[n].name)
+		n++;
+	return n;
+}
+
+/* The last argument is the word opt (ptr[in, T, opt]). */
+static bool type_takes_opt(const struct type_desc *d)
+{
+	size_t n = type_max_args(d);
+
+	return n && d->args[n - 1].kind == TARG_OPT;
+}
+
+/* intN, intNbe, intptr: plain, int32:N bitfields, int32[lo:hi, align],
+ * int32[flags] */
+static struct syz_type *compile_int(struct comp *c, struct ast_type *t,
+				    struct tctx ctx, const struct type_desc *d)
+{
+	struct syz_type *r = comp_new_type(c, SYZ_T_INT, t->ident);
+	uint64_t size = d->size;
 
 	if (!r)
 		return NULL;
-	comp_int_base(t->ident, &size, &be);
 	r->size = r->align = size;
-	r->i.format = be ? SYZ_FMT_BIG_ENDIAN : SYZ_FMT_NATIVE;
+	r->i.format = d->be ? SYZ_FMT_BIG_ENDIAN : SYZ_FMT_NATIVE;
 	if (t->n_colon) {
 		uint64_t bits;
 		if (!ctx.in_struct) {
@@ -452,7 +481,7 @@ static struct syz_type *compile_int(struct comp *c, struct ast_type *t,
 		}
 		r->i.bitfield_len = bits;
 	}
-	if (!want_args(c, t, 0, 2))
+	if (!want_args(c, t, type_min_args(d), type_max_args(d)))
 		return NULL;
 	if (!t->n_args)
 		return r;
@@ -551,13 +580,16 @@ bool comp_parse_dir(struct comp *c, struct ast_type *a, enum syz_dir *dir)
 	return true;
 }
 
-static struct syz_type *
-compile_buffer_string(struct comp *c, struct ast_type *t, const char *name)
+/* string, stringnoz */
+static struct syz_type *compile_string(struct comp *c, struct ast_type *t,
+				       struct tctx ctx,
+				       const struct type_desc *d)
 {
-	struct syz_type *r = comp_new_type(c, SYZ_T_BUFFER, name);
-	bool noz = !strcmp(t->ident, "stringnoz");
+	struct syz_type *r = comp_new_type(c, SYZ_T_BUFFER, t->ident);
+	bool noz = d->noz;
 
-	if (!r || !want_args(c, t, 0, 2))
+	(void)ctx;
+	if (!r)
 		return NULL;
 	r->buf.kind = SYZ_BUF_STRING;
 	r->buf.noz = noz;
@@ -743,9 +775,552 @@ static struct syz_type *compile_named(struct comp *c, struct ast_type *t,
 	return r;
 }
 
+static struct syz_type *compile_const(struct comp *c, struct ast_type *t,
+				      struct tctx ctx,
+				      const struct type_desc *d)
+{
+	struct syz_type *r = comp_new_type(c, SYZ_T_CONST, t->ident);
+
+	(void)d;
+	if (!r || !apply_base(c, r, t->n_args > 1 ? t->args[1] : NULL, ctx))
+		return NULL;
+	if (t->args[0]->kind == AT_STRING) {
+		err(c, &t->args[0]->pos,
+		    "const takes an integer, not a string");
+		return NULL;
+	}
+	size_t missing0 = c->missing.len;
+	if (!comp_const_value(c, t->args[0], &r->const_.value))
+		return NULL;
+	if (c->missing.len == missing0 &&
+	    !fits_bits(r->const_.value, int_bits(r))) {
+		err(c, &t->args[0]->pos,
+		    "const value %llu (0x%llx) does not fit into %llu "
+		    "bits",
+		    (unsigned long long)r->const_.value,
+		    (unsigned long long)r->const_.value,
+		    (unsigned long long)int_bits(r));
+		return NULL;
+	}
+	return r;
+}
+
+static struct syz_type *compile_flags(struct comp *c, struct ast_type *t,
+				      struct tctx ctx,
+				      const struct type_desc *d)
+{
+	struct ast_type *a0 = t->args[0];
+	struct decl *fd =
+		a0->kind == AT_IDENT ? strmap_get(&c->flags, a0->ident) : NULL;
+
+	(void)d;
+	if (!fd) {
+		err(c, &a0->pos, "unknown flags %s",
+		    a0->kind == AT_IDENT ? a0->ident : "(not a name)");
+		return NULL;
+	}
+	if (fd->n->kind != AST_INT_FLAGS) {
+		err(c, &a0->pos, "%s are string flags; use string[%s]",
+		    a0->ident, a0->ident);
+		return NULL;
+	}
+	fd->used = true;
+	struct syz_type *r = comp_new_type(c, SYZ_T_FLAGS, t->ident);
+	if (!r || !apply_base(c, r, t->n_args > 1 ? t->args[1] : NULL, ctx))
+		return NULL;
+	r->flags.flags_name = fd->n->name;
+	if (!flag_values(c, fd, &r->flags.values, &r->flags.n_values))
+		return NULL;
+	uint64_t acc = 0;
+	bool mask = r->flags.n_values > 0;
+	for (size_t i = 0; i < r->flags.n_values; i++) {
+		uint64_t v = r->flags.values[i];
+		if (!v || (v & (v - 1)) || (acc & v))
+			mask = false;
+		acc |= v;
+	}
+	r->flags.bitmask = mask;
+	return r;
+}
+
+/* len, bytesize, bytesizeN, bitsize, offsetof */
+static struct syz_type *compile_len(struct comp *c, struct ast_type *t,
+				    struct tctx ctx, const struct type_desc *d)
+{
+	struct syz_type *r = comp_new_type(c, SYZ_T_LEN, t->ident);
+
+	if (!r || !apply_base(c, r, t->n_args > 1 ? t->args[1] : NULL, ctx))
+		return NULL;
+	r->len.bit_size = d->len_bits;
+	r->len.offsetof = d->offsetof;
+	if (!comp_path_of(c, t->args[0], &r->len.path, &r->len.n_path,
+			  &r->len.path_pos))
+		return NULL;
+	return r;
+}
+
+static struct syz_type *compile_proc(struct comp *c, struct ast_type *t,
+				     struct tctx ctx, const struct type_desc *d)
+{
+	struct syz_type *r = comp_new_type(c, SYZ_T_PROC, t->ident);
+
+	(void)d;
+	if (!r || !apply_base(c, r, t->n_args > 2 ? t->args[2] : NULL, ctx))
+		return NULL;
+	if (!comp_const_value(c, t->args[0], &r->proc.start) ||
+	    !comp_const_value(c, t->args[1], &r->proc.per_proc))
+		return NULL;
+	if (!r->proc.per_proc) {
+		err(c, &t->args[1]->pos,
+		    "proc needs at least one value per process");
+		return NULL;
+	}
+	if (r->size < 8 && r->i.bitfield_len == 0 &&
+	    r->proc.start + r->proc.per_proc * 32 > (1ull << (r->size * 8))) {
+		err(c, &t->pos, "proc values do not fit in %llu bytes",
+		    (unsigned long long)r->size);
+		return NULL;
+	}
+	return r;
+}
+
+static struct syz_type *compile_csum(struct comp *c, struct ast_type *t,
+				     struct tctx ctx, const struct type_desc *d)
+{
+	struct syz_type *r = comp_new_type(c, SYZ_T_CSUM, t->ident);
+
+	(void)d;
+	if (!r || !apply_base(c, r, t->args[t->n_args - 1], ctx))
+		return NULL;
+	if (!comp_path_of(c, t->args[0], &r->csum.path, &r->csum.n_path,
+			  &r->csum.path_pos))
+		return NULL;
+	if (comp_is_ident(t->args[1], "inet")) {
+		r->csum.kind = SYZ_CSUM_INET;
+		if (t->n_args != 3) {
+			err(c, &t->pos, "inet csum takes no protocol");
+			return NULL;
+		}
+	} else if (comp_is_ident(t->args[1], "pseudo")) {
+		r->csum.kind = SYZ_CSUM_PSEUDO;
+		if (t->n_args != 4) {
+			err(c, &t->pos, "pseudo csum needs a protocol");
+			return NULL;
+		}
+		if (!comp_const_value(c, t->args[2], &r->csum.protocol))
+			return NULL;
+	} else {
+		err(c, &t->args[1]->pos, "expected csum kind inet or pseudo");
+		return NULL;
+	}
+	return r;
+}
+
+/* vma, vma64 */
+static struct syz_type *compile_vma(struct comp *c, struct ast_type *t,
+				    struct tctx ctx, const struct type_desc *d)
+{
+	struct syz_type *r = comp_new_type(c, SYZ_T_VMA, t->ident);
+
+	(void)ctx;
+	(void)d;
+	if (!r)
+		return NULL;
+	r->size = r->align = 8;
+	if (t->n_args) {
+		struct ast_type *a = t->args[0];
+		if (!comp_const_value(c, a, &r->vma.range_begin))
+			return NULL;
+		r->vma.range_end = r->vma.range_begin;
+		if (a->n_colon &&
+		    !comp_const_value(c, a->colon[0], &r->vma.range_end))
+			return NULL;
+	}
+	return r;
+}
+
+/* ptr, ptr64 */
+static struct syz_type *compile_ptr(struct comp *c, struct ast_type *t,
+				    struct tctx ctx, const struct type_desc *d)
+{
+	bool opt = false;
+
+	(void)ctx;
+	if (t->n_args == 3) {
+		if (!comp_is_ident(t->args[2], "opt")) {
+			err(c, &t->args[2]->pos, "expected opt");
+			return NULL;
+		}
+		opt = true;
+	}
+	struct syz_type *r = comp_new_type(c, SYZ_T_PTR, t->ident);
+	if (!r || !comp_parse_dir(c, t->args[0], &r->ptr.elem_dir))
+		return NULL;
+	r->size = r->align = 8;
+	r->ptr.ptr64 = d->ptr64;
+	struct tctx ec = { 0 };
+	if (++c->depth > MAX_DEPTH) {
+		err(c, &t->pos, "types nest too deep");
+		c->depth--;
+		return NULL;
+	}
+	r->ptr.elem = comp_type(c, t->args[1], ec);
+	c->depth--;
+	if (!r->ptr.elem)
+		return NULL;
+	r->optional = opt;
+	return r;
+}
+
+static struct syz_type *compile_array(struct comp *c, struct ast_type *t,
+				      struct tctx ctx,
+				      const struct type_desc *d)
+{
+	struct syz_type *r;
+
+	(void)ctx;
+	(void)d;
+	struct tctx ec = { .in_struct = false };
+	if (++c->depth > MAX_DEPTH) {
+		err(c, &t->pos, "types nest too deep");
+		c->depth--;
+		return NULL;
+	}
+	const struct syz_type *elem = comp_type(c, t->args[0], ec);
+	c->depth--;
+	if (!elem)
+		return NULL;
+	bool is_range = false;
+	uint64_t lo = 0, hi = 0;
+	if (t->n_args > 1) {
+		struct ast_type *a = t->args[1];
+		if (!comp_const_value(c, a, &lo))
+			return NULL;
+		hi = lo;
+		if (a->n_colon && !comp_const_value(c, a->colon[0], &hi))
+			return NULL;
+		if (lo > hi) {
+			err(c, &a->pos, "bad array size range");
+			return NULL;
+		}
+		is_range = true;
+	}
+	/* syzkaller's rule: an array of plain 1-byte ints (int8,
+	 * int8be, typedefs of them; not ranges) is a blob. */
+	if (elem->kind == SYZ_T_INT && elem->size == 1 &&
+	    !elem->int_.is_range && !elem->i.bitfield_len &&
+	    elem->i.format <= SYZ_FMT_BIG_ENDIAN) {
+		r = comp_new_type(c, SYZ_T_BUFFER, t->ident);
+		if (!r)
+			return NULL;
+		r->buf.kind = is_range ? SYZ_BUF_BLOB_RANGE : SYZ_BUF_BLOB_RAND;
+		r->buf.range_begin = lo;
+		r->buf.range_end = hi;
+		if (is_range && lo == hi)
+			r->size = lo;
+		else
+			r->varlen = true;
+		return r;
+	}
+	if (elem->kind == SYZ_T_VOID) {
+		/* array[void]: always empty */
+		r = comp_new_type(c, SYZ_T_BUFFER, t->ident);
+		if (!r)
+			return NULL;
+		r->buf.kind = SYZ_BUF_BLOB_RANGE;
+		return r;
+	}
+	r = comp_new_type(c, SYZ_T_ARRAY, t->ident);
+	if (!r)
+		return NULL;
+	r->array.elem = elem;
+	r->array.is_range = is_range;
+	r->array.range_begin = lo;
+	r->array.range_end = hi;
+	r->varlen = true; /* sized by comp_finalize_type() */
+	if (vec_push(&c->arrays, r))
+		return NULL;
+	return r;
+}
+
+static struct syz_type *compile_glob(struct comp *c, struct ast_type *t,
+				     struct tctx ctx, const struct type_desc *d)
+{
+	(void)ctx;
+	(void)d;
+	if (t->args[0]->kind != AT_STRING) {
+		err(c, &t->args[0]->pos, "glob takes a quoted pattern");
+		return NULL;
+	}
+	struct syz_type *r = comp_new_type(c, SYZ_T_BUFFER, t->ident);
+	const char **v = arena_alloc(c->a, sizeof(*v));
+	size_t *l = arena_alloc(c->a, sizeof(*l));
+	if (!r || !v || !l)
+		return NULL;
+	v[0] = arena_strdup(c->a, t->args[0]->str);
+	l[0] = t->args[0]->str_len;
+	r->buf.kind = SYZ_BUF_GLOB;
+	r->buf.values = v;
+	r->buf.value_lens = l;
+	r->buf.n_values = 1;
+	r->varlen = true;
+	return r;
+}
+
+static struct syz_type *compile_text(struct comp *c, struct ast_type *t,
+				     struct tctx ctx, const struct type_desc *d)
+{
+	static const char *const kinds[] = { "x86_real", "x86_16", "x86_32",
+					     "x86_64",	 "arm64",  "ppc64",
+					     "riscv64",	 "target" };
+	struct syz_type *r = comp_new_type(c, SYZ_T_BUFFER, t->ident);
+
+	(void)ctx;
+	(void)d;
+	if (!r)
+		return NULL;
+	r->buf.kind = SYZ_BUF_TEXT;
+	r->varlen = true;
+	size_t k;
+	for (k = 0; k < 8; k++)
+		if (comp_is_ident(t->args[0], kinds[k]))
+			break;
+	if (k == 7)
+		k = SYZ_TEXT_X86_64; /* target: amd64 */
+	if (k == 8) {
+		err(c, &t->args[0]->pos,
+		    "unknown text kind (expected x86_real, x86_16, "
+		    "x86_32, x86_64, arm64 or ppc64)");
+		return NULL;
+	}
+	r->buf.text = (enum syz_text_kind)k;
+	return r;
+}
+
+static struct syz_type *compile_compressed(struct comp *c, struct ast_type *t,
+					   struct tctx ctx,
+					   const struct type_desc *d)
+{
+	struct syz_type *r = comp_new_type(c, SYZ_T_BUFFER, t->ident);
+
+	(void)ctx;
+	(void)d;
+	if (!r)
+		return NULL;
+	r->buf.kind = SYZ_BUF_COMPRESSED;
+	r->varlen = true;
+	return r;
+}
+
+static struct syz_type *compile_void(struct comp *c, struct ast_type *t,
+				     struct tctx ctx, const struct type_desc *d)
+{
+	(void)ctx;
+	(void)d;
+	return comp_new_type(c, SYZ_T_VOID, t->ident);
+}
+
+static struct syz_type *compile_fmt(struct comp *c, struct ast_type *t,
+				    struct tctx ctx, const struct type_desc *d)
+{
+	enum syz_int_format f;
+	uint64_t sz;
+
+	(void)ctx;
+	(void)d;
+	if (comp_is_ident(t->args[0], "dec")) {
+		f = SYZ_FMT_STR_DEC;
+		sz = 20;
+	} else if (comp_is_ident(t->args[0], "hex")) {
+		f = SYZ_FMT_STR_HEX;
+		sz = 18;
+	} else if (comp_is_ident(t->args[0], "oct")) {
+		f = SYZ_FMT_STR_OCT;
+		sz = 23;
+	} else {
+		err(c, &t->args[0]->pos, "expected fmt format dec, hex or oct");
+		return NULL;
+	}
+	struct tctx ec = { 0 };
+	struct syz_type *r = comp_type(c, t->args[1], ec);
+	if (!r)
+		return NULL;
+	if (r->kind != SYZ_T_INT && r->kind != SYZ_T_FLAGS &&
+	    r->kind != SYZ_T_RESOURCE && r->kind != SYZ_T_PROC &&
+	    r->kind != SYZ_T_CONST && r->kind != SYZ_T_LEN) {
+		err(c, &t->args[1]->pos,
+		    "fmt takes an int, flags, const, proc or resource");
+		return NULL;
+	}
+	r->i.format = f;
+	r->size = sz;
+	r->align = 1;
+	return r;
+}
+
+#define INT_TYPE(n, sz, big)                                 \
+	{                                                    \
+		.name = (n), .compile = compile_int,         \
+		.args = { { "range", TARG_INT, true },       \
+			  { "align", TARG_INT, true } },     \
+		.bitfield = true, .size = (sz), .be = (big), \
+	}
+#define LEN_TYPE(n, bits)                                \
+	{                                                \
+		.name = (n), .compile = compile_len,     \
+		.args = { { "path", TARG_PATH },         \
+			  { "base", TARG_BASE, true } }, \
+		.len_bits = (bits),                      \
+	}
+
+/* Every builtin type, by name; type aliases, templates, structs and
+ * resources are looked up in the declarations instead. */
+static const struct type_desc builtin_types[] = {
+	INT_TYPE("int8", 1, false),
+	INT_TYPE("int16", 2, false),
+	INT_TYPE("int32", 4, false),
+	INT_TYPE("int64", 8, false),
+	INT_TYPE("int16be", 2, true),
+	INT_TYPE("int32be", 4, true),
+	INT_TYPE("int64be", 8, true),
+	INT_TYPE("intptr", PTR_SIZE, false),
+	{
+		.name = "int8be",
+		.compile = compile_int,
+		.args = { { "range", TARG_INT, true },
+			  { "align", TARG_INT, true } },
+		.bitfield = true,
+		.unreserved = true,
+		.size = 1,
+		.be = true,
+	},
+	{
+		.name = "const",
+		.compile = compile_const,
+		.args = { { "value", TARG_INT }, { "base", TARG_BASE, true } },
+	},
+	{
+		.name = "flags",
+		.compile = compile_flags,
+		.args = { { "flags", TARG_FLAGS },
+			  { "base", TARG_BASE, true } },
+	},
+	LEN_TYPE("len", 0),
+	LEN_TYPE("bytesize", 8),
+	LEN_TYPE("bytesize2", 16),
+	LEN_TYPE("bytesize4", 32),
+	LEN_TYPE("bytesize8", 64),
+	LEN_TYPE("bitsize", 1),
+	{
+		.name = "offsetof",
+		.compile = compile_len,
+		.args = { { "path", TARG_PATH }, { "base", TARG_BASE, true } },
+		.len_bits = 8,
+		.offsetof = true,
+	},
+	{
+		.name = "ptr",
+		.compile = compile_ptr,
+		.args = { { "direction", TARG_WORD },
+			  { "type", TARG_TYPE },
+			  { "opt", TARG_OPT, true } },
+	},
+	{
+		.name = "ptr64",
+		.compile = compile_ptr,
+		.args = { { "direction", TARG_WORD },
+			  { "type", TARG_TYPE },
+			  { "opt", TARG_OPT, true } },
+		.ptr64 = true,
+	},
+	{
+		.name = "string",
+		.compile = compile_string,
+		.args = { { "value", TARG_STRING, true },
+			  { "size", TARG_INT, true } },
+	},
+	{
+		.name = "stringnoz",
+		.compile = compile_string,
+		.args = { { "value", TARG_STRING, true },
+			  { "size", TARG_INT, true } },
+		.noz = true,
+	},
+	{
+		.name = "glob",
+		.compile = compile_glob,
+		.args = { { "pattern", TARG_STRING } },
+	},
+	{
+		.name = "array",
+		.compile = compile_array,
+		.args = { { "type", TARG_TYPE }, { "size", TARG_INT, true } },
+	},
+	{
+		.name = "vma",
+		.compile = compile_vma,
+		.args = { { "pages", TARG_INT, true } },
+	},
+	{
+		.name = "vma64",
+		.compile = compile_vma,
+		.args = { { "pages", TARG_INT, true } },
+	},
+	{
+		.name = "proc",
+		.compile = compile_proc,
+		.args = { { "start", TARG_INT },
+			  { "per_proc", TARG_INT },
+			  { "base", TARG_BASE, true } },
+	},
+	{
+		.name = "csum",
+		.compile = compile_csum,
+		.args = { { "path", TARG_PATH },
+			  { "kind", TARG_WORD },
+			  { "protocol", TARG_INT, true },
+			  { "base", TARG_BASE } },
+	},
+	{
+		.name = "text",
+		.compile = compile_text,
+		.args = { { "kind", TARG_WORD } },
+	},
+	{
+		.name = "void",
+		.compile = compile_void,
+	},
+	{
+		.name = "fmt",
+		.compile = compile_fmt,
+		.args = { { "format", TARG_WORD }, { "value", TARG_TYPE } },
+	},
+	{
+		.name = "compressed_image",
+		.compile = compile_compressed,
+	},
+};
+
+static const struct type_desc *builtin_type(const char *name)
+{
+	for (size_t i = 0; i < sizeof(builtin_types) / sizeof(*builtin_types);
+	     i++)
+		if (!strcmp(builtin_types[i].name, name))
+			return &builtin_types[i];
+	return NULL;
+}
+
+bool comp_is_builtin(const char *s)
+{
+	const struct type_desc *d = builtin_type(s);
+
+	return d && !d->unreserved;
+}
+
 struct syz_type *comp_type(struct comp *c, struct ast_type *t, struct tctx ctx)
 {
-	struct syz_type *r = NULL;
+	struct syz_type *r;
+	const struct type_desc *d;
 	const char *id;
 
 	if (t->kind != AT_IDENT) {
@@ -754,10 +1329,11 @@ struct syz_type *comp_type(struct comp *c, struct ast_type *t, struct tctx ctx)
 		return NULL;
 	}
 	id = t->ident;
+	d = builtin_type(id);
 	bool opt = false;
 	/* a trailing "opt" arg marks the type optional */
 	if (t->n_args && comp_is_ident(t->args[t->n_args - 1], "opt") &&
-	    strcmp(id, "ptr") && strcmp(id, "ptr64")) {
+	    !(d && type_takes_opt(d))) {
 		struct ast_type *x = arena_memdup(&c->ast, t, sizeof(*t));
 		if (!x)
 			return NULL;
@@ -769,350 +1345,18 @@ struct syz_type *comp_type(struct comp *c, struct ast_type *t, struct tctx ctx)
 		err(c, &t->colon[0]->pos, "unexpected ':' after %s", id);
 		return NULL;
 	}
-	uint64_t size;
-	bool be;
-	if (comp_int_base(id, &size, &be)) {
-		r = compile_int(c, t, ctx, id);
-	} else if (!strcmp(id, "const")) {
-		if (!want_args(c, t, 1, 2))
+	if (d) {
+		if (!d->bitfield &&
+		    !want_args(c, t, type_min_args(d), type_max_args(d)))
 			return NULL;
-		r = comp_new_type(c, SYZ_T_CONST, id);
-		if (!r ||
-		    !apply_base(c, r, t->n_args > 1 ? t->args[1] : NULL, ctx))
-			return NULL;
-		if (t->args[0]->kind == AT_STRING) {
-			err(c, &t->args[0]->pos,
-			    "const takes an integer, not a string");
-			return NULL;
-		}
-		size_t missing0 = c->missing.len;
-		if (!comp_const_value(c, t->args[0], &r->const_.value))
-			return NULL;
-		if (c->missing.len == missing0 &&
-		    !fits_bits(r->const_.value, int_bits(r))) {
-			err(c, &t->args[0]->pos,
-			    "const value %llu (0x%llx) does not fit into %llu "
-			    "bits",
-			    (unsigned long long)r->const_.value,
-			    (unsigned long long)r->const_.value,
-			    (unsigned long long)int_bits(r));
-			return NULL;
-		}
-	} else if (!strcmp(id, "flags")) {
-		if (!want_args(c, t, 1, 2))
-			return NULL;
-		struct ast_type *a0 = t->args[0];
-		struct decl *fd = a0->kind == AT_IDENT ?
-					  strmap_get(&c->flags, a0->ident) :
-					  NULL;
-		if (!fd) {
-			err(c, &a0->pos, "unknown flags %s",
-			    a0->kind == AT_IDENT ? a0->ident : "(not a name)");
-			return NULL;
-		}
-		if (fd->n->kind != AST_INT_FLAGS) {
-			err(c, &a0->pos, "%s are string flags; use string[%s]",
-			    a0->ident, a0->ident);
-			return NULL;
-		}
-		fd->used = true;
-		r = comp_new_type(c, SYZ_T_FLAGS, id);
-		if (!r ||
-		    !apply_base(c, r, t->n_args > 1 ? t->args[1] : NULL, ctx))
-			return NULL;
-		r->flags.flags_name = fd->n->name;
-		if (!flag_values(c, fd, &r->flags.values, &r->flags.n_values))
-			return NULL;
-		uint64_t acc = 0;
-		bool mask = r->flags.n_values > 0;
-		for (size_t i = 0; i < r->flags.n_values; i++) {
-			uint64_t v = r->flags.values[i];
-			if (!v || (v & (v - 1)) || (acc & v))
-				mask = false;
-			acc |= v;
-		}
-		r->flags.bitmask = mask;
-	} else if (!strcmp(id, "len") || !strncmp(id, "bytesize", 8) ||
-		   !strcmp(id, "bitsize") || !strcmp(id, "offsetof")) {
-		uint64_t bits = 0;
-		if (!strcmp(id, "bytesize"))
-			bits = 8;
-		else if (!strcmp(id, "bytesize2"))
-			bits = 16;
-		else if (!strcmp(id, "bytesize4"))
-			bits = 32;
-		else if (!strcmp(id, "bytesize8"))
-			bits = 64;
-		else if (!strcmp(id, "bitsize"))
-			bits = 1;
-		else if (!strcmp(id, "offsetof"))
-			bits = 8;
-		else if (strcmp(id, "len")) {
-			err(c, &t->pos, "unknown type %s", id);
-			return NULL;
-		}
-		if (!want_args(c, t, 1, 2))
-			return NULL;
-		r = comp_new_type(c, SYZ_T_LEN, id);
-		if (!r ||
-		    !apply_base(c, r, t->n_args > 1 ? t->args[1] : NULL, ctx))
-			return NULL;
-		r->len.bit_size = bits;
-		r->len.offsetof = !strcmp(id, "offsetof");
-		if (!comp_path_of(c, t->args[0], &r->len.path, &r->len.n_path,
-				  &r->len.path_pos))
-			return NULL;
-	} else if (!strcmp(id, "proc")) {
-		if (!want_args(c, t, 2, 3))
-			return NULL;
-		r = comp_new_type(c, SYZ_T_PROC, id);
-		if (!r ||
-		    !apply_base(c, r, t->n_args > 2 ? t->args[2] : NULL, ctx))
-			return NULL;
-		if (!comp_const_value(c, t->args[0], &r->proc.start) ||
-		    !comp_const_value(c, t->args[1], &r->proc.per_proc))
-			return NULL;
-		if (!r->proc.per_proc) {
-			err(c, &t->args[1]->pos,
-			    "proc needs at least one value per process");
-			return NULL;
-		}
-		if (r->size < 8 && r->i.bitfield_len == 0 &&
-		    r->proc.start + r->proc.per_proc * 32 >
-			    (1ull << (r->size * 8))) {
-			err(c, &t->pos, "proc values do not fit in %llu bytes",
-			    (unsigned long long)r->size);
-			return NULL;
-		}
-	} else if (!strcmp(id, "csum")) {
-		if (!want_args(c, t, 3, 4))
-			return NULL;
-		r = comp_new_type(c, SYZ_T_CSUM, id);
-		if (!r || !apply_base(c, r, t->args[t->n_args - 1], ctx))
-			return NULL;
-		if (!comp_path_of(c, t->args[0], &r->csum.path, &r->csum.n_path,
-				  &r->csum.path_pos))
-			return NULL;
-		if (comp_is_ident(t->args[1], "inet")) {
-			r->csum.kind = SYZ_CSUM_INET;
-			if (t->n_args != 3) {
-				err(c, &t->pos, "inet csum takes no protocol");
-				return NULL;
-			}
-		} else if (comp_is_ident(t->args[1], "pseudo")) {
-			r->csum.kind = SYZ_CSUM_PSEUDO;
-			if (t->n_args != 4) {
-				err(c, &t->pos, "pseudo csum needs a protocol");
-				return NULL;
-			}
-			if (!comp_const_value(c, t->args[2], &r->csum.protocol))
-				return NULL;
-		} else {
-			err(c, &t->args[1]->pos,
-			    "expected csum kind inet or pseudo");
-			return NULL;
-		}
-	} else if (!strcmp(id, "vma") || !strcmp(id, "vma64")) {
-		if (!want_args(c, t, 0, 1))
-			return NULL;
-		r = comp_new_type(c, SYZ_T_VMA, id);
-		if (!r)
-			return NULL;
-		r->size = r->align = 8;
-		if (t->n_args) {
-			struct ast_type *a = t->args[0];
-			if (!comp_const_value(c, a, &r->vma.range_begin))
-				return NULL;
-			r->vma.range_end = r->vma.range_begin;
-			if (a->n_colon && !comp_const_value(c, a->colon[0],
-							    &r->vma.range_end))
-				return NULL;
-		}
-	} else if (!strcmp(id, "ptr") || !strcmp(id, "ptr64")) {
-		if (!want_args(c, t, 2, 3))
-			return NULL;
-		if (t->n_args == 3) {
-			if (!comp_is_ident(t->args[2], "opt")) {
-				err(c, &t->args[2]->pos, "expected opt");
-				return NULL;
-			}
-			opt = true;
-		}
-		r = comp_new_type(c, SYZ_T_PTR, id);
-		if (!r || !comp_parse_dir(c, t->args[0], &r->ptr.elem_dir))
-			return NULL;
-		r->size = r->align = 8;
-		r->ptr.ptr64 = !strcmp(id, "ptr64");
-		struct tctx ec = { 0 };
-		if (++c->depth > MAX_DEPTH) {
-			err(c, &t->pos, "types nest too deep");
-			c->depth--;
-			return NULL;
-		}
-		r->ptr.elem = comp_type(c, t->args[1], ec);
-		c->depth--;
-		if (!r->ptr.elem)
-			return NULL;
-	} else if (!strcmp(id, "array")) {
-		if (!want_args(c, t, 1, 2))
-			return NULL;
-		struct tctx ec = { .in_struct = false };
-		if (++c->depth > MAX_DEPTH) {
-			err(c, &t->pos, "types nest too deep");
-			c->depth--;
-			return NULL;
-		}
-		const struct syz_type *elem = comp_type(c, t->args[0], ec);
-		c->depth--;
-		if (!elem)
-			return NULL;
-		bool is_range = false;
-		uint64_t lo = 0, hi = 0;
-		if (t->n_args > 1) {
-			struct ast_type *a = t->args[1];
-			if (!comp_const_value(c, a, &lo))
-				return NULL;
-			hi = lo;
-			if (a->n_colon &&
-			    !comp_const_value(c, a->colon[0], &hi))
-				return NULL;
-			if (lo > hi) {
-				err(c, &a->pos, "bad array size range");
-				return NULL;
-			}
-			is_range = true;
-		}
-		/* syzkaller's rule: an array of plain 1-byte ints (int8,
-		 * int8be, typedefs of them; not ranges) is a blob. */
-		if (elem->kind == SYZ_T_INT && elem->size == 1 &&
-		    !elem->int_.is_range && !elem->i.bitfield_len &&
-		    elem->i.format <= SYZ_FMT_BIG_ENDIAN) {
-			r = comp_new_type(c, SYZ_T_BUFFER, id);
-			if (!r)
-				return NULL;
-			r->buf.kind = is_range ? SYZ_BUF_BLOB_RANGE :
-						 SYZ_BUF_BLOB_RAND;
-			r->buf.range_begin = lo;
-			r->buf.range_end = hi;
-			if (is_range && lo == hi)
-				r->size = lo;
-			else
-				r->varlen = true;
-		} else {
-			if (elem->kind == SYZ_T_VOID) {
-				/* array[void]: always empty */
-				r = comp_new_type(c, SYZ_T_BUFFER, id);
-				if (!r)
-					return NULL;
-				r->buf.kind = SYZ_BUF_BLOB_RANGE;
-				goto done;
-			}
-			r = comp_new_type(c, SYZ_T_ARRAY, id);
-			if (!r)
-				return NULL;
-			r->array.elem = elem;
-			r->array.is_range = is_range;
-			r->array.range_begin = lo;
-			r->array.range_end = hi;
-			r->varlen = true; /* sized by comp_finalize_type() */
-			if (vec_push(&c->arrays, r))
-				return NULL;
-		}
-	} else if (!strcmp(id, "string") || !strcmp(id, "stringnoz")) {
-		r = compile_buffer_string(c, t, id);
-	} else if (!strcmp(id, "glob")) {
-		if (!want_args(c, t, 1, 1))
-			return NULL;
-		if (t->args[0]->kind != AT_STRING) {
-			err(c, &t->args[0]->pos, "glob takes a quoted pattern");
-			return NULL;
-		}
-		r = comp_new_type(c, SYZ_T_BUFFER, id);
-		const char **v = arena_alloc(c->a, sizeof(*v));
-		size_t *l = arena_alloc(c->a, sizeof(*l));
-		if (!r || !v || !l)
-			return NULL;
-		v[0] = arena_strdup(c->a, t->args[0]->str);
-		l[0] = t->args[0]->str_len;
-		r->buf.kind = SYZ_BUF_GLOB;
-		r->buf.values = v;
-		r->buf.value_lens = l;
-		r->buf.n_values = 1;
-		r->varlen = true;
-	} else if (!strcmp(id, "text")) {
-		static const char *const kinds[] = { "x86_real", "x86_16",
-						     "x86_32",	 "x86_64",
-						     "arm64",	 "ppc64",
-						     "riscv64",	 "target" };
-		if (!want_args(c, t, 1, 1))
-			return NULL;
-		r = comp_new_type(c, SYZ_T_BUFFER, id);
-		if (!r)
-			return NULL;
-		r->buf.kind = SYZ_BUF_TEXT;
-		r->varlen = true;
-		size_t k;
-		for (k = 0; k < 8; k++)
-			if (comp_is_ident(t->args[0], kinds[k]))
-				break;
-		if (k == 7)
-			k = SYZ_TEXT_X86_64; /* target: amd64 */
-		if (k == 8) {
-			err(c, &t->args[0]->pos,
-			    "unknown text kind (expected x86_real, x86_16, "
-			    "x86_32, x86_64, arm64 or ppc64)");
-			return NULL;
-		}
-		r->buf.text = (enum syz_text_kind)k;
-	} else if (!strcmp(id, "compressed_image")) {
-		if (!want_args(c, t, 0, 0))
-			return NULL;
-		r = comp_new_type(c, SYZ_T_BUFFER, id);
-		if (!r)
-			return NULL;
-		r->buf.kind = SYZ_BUF_COMPRESSED;
-		r->varlen = true;
-	} else if (!strcmp(id, "void")) {
-		if (!want_args(c, t, 0, 0))
-			return NULL;
-		r = comp_new_type(c, SYZ_T_VOID, id);
-	} else if (!strcmp(id, "fmt")) {
-		if (!want_args(c, t, 2, 2))
-			return NULL;
-		enum syz_int_format f;
-		uint64_t sz;
-		if (comp_is_ident(t->args[0], "dec")) {
-			f = SYZ_FMT_STR_DEC;
-			sz = 20;
-		} else if (comp_is_ident(t->args[0], "hex")) {
-			f = SYZ_FMT_STR_HEX;
-			sz = 18;
-		} else if (comp_is_ident(t->args[0], "oct")) {
-			f = SYZ_FMT_STR_OCT;
-			sz = 23;
-		} else {
-			err(c, &t->args[0]->pos,
-			    "expected fmt format dec, hex or oct");
-			return NULL;
-		}
-		struct tctx ec = { 0 };
-		r = comp_type(c, t->args[1], ec);
-		if (!r)
-			return NULL;
-		if (r->kind != SYZ_T_INT && r->kind != SYZ_T_FLAGS &&
-		    r->kind != SYZ_T_RESOURCE && r->kind != SYZ_T_PROC &&
-		    r->kind != SYZ_T_CONST && r->kind != SYZ_T_LEN) {
-			err(c, &t->args[1]->pos,
-			    "fmt takes an int, flags, const, proc or resource");
-			return NULL;
-		}
-		r->i.format = f;
-		r->size = sz;
-		r->align = 1;
+		r = d->compile(c, t, ctx, d);
+	} else if (!strncmp(id, "bytesize", 8)) {
+		/* the bytesizeN names are the builtins' alone */
+		err(c, &t->pos, "unknown type %s", id);
+		return NULL;
 	} else {
 		r = compile_named(c, t, ctx, id);
 	}
-done:
 	if (!r)
 		return NULL;
 	if (opt) {
