@@ -34,20 +34,34 @@ struct decl {
 	bool builtin;
 };
 
+/* Where a resource's compilation is (cycles show as RES_IN_PROGRESS). */
+enum res_mark {
+	RES_NEW,
+	RES_IN_PROGRESS,
+	RES_DONE, /* compiled, or failed (r NULL) */
+};
+
 struct res_state {
 	struct syz_resource *r;
 	struct decl *d;
-	int state; /* 0 new, 1 in progress, 2 done */
+	enum res_mark state;
 	bool input; /* some call takes it (or a descendant) as input */
 	VEC(struct syz_resource_ctor) ctors;
 	VEC(const struct syz_call *) consumers;
 };
 
+/* Where a struct or union is: its fields are compiled first (comp_struct),
+ * its layout once every type exists (comp_finalize_struct). */
+enum struct_phase {
+	ST_FIELDS, /* fields being compiled */
+	ST_FIELDS_DONE,
+	ST_LAYOUT, /* being laid out: meeting it again is by-value recursion */
+	ST_LAID_OUT,
+};
+
 struct struct_state {
 	struct syz_type *t;
-	/* 1 fields in progress, 2 fields done, 4 layout in progress,
-	 * 3 laid out */
-	int state;
+	enum struct_phase state;
 	struct ast_node *n;
 	bool varlen_attr;
 	bool failed;

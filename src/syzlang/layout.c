@@ -261,10 +261,10 @@ struct syz_type *comp_struct(struct comp *c, struct ast_node *n,
 	struct struct_state *s = strmap_get(&c->instances, name);
 
 	if (s) {
-		if (s->state == 1) {
+		if (s->state == ST_FIELDS) {
 			/* used by value while being compiled: only pointers
 			 * may form cycles; the ptr case never gets here with
-			 * state 1 because ptr elems are compiled lazily */
+			 * ST_FIELDS because ptr elems are compiled lazily */
 			return s->t;
 		}
 		return s->t;
@@ -276,7 +276,7 @@ struct syz_type *comp_struct(struct comp *c, struct ast_node *n,
 		return NULL;
 	s->t = t;
 	s->n = n;
-	s->state = 1;
+	s->state = ST_FIELDS;
 	t->st.overlay_field = -1;
 	t->st.file = n->pos.file;
 	t->st.line = n->pos.line;
@@ -383,7 +383,7 @@ struct syz_type *comp_struct(struct comp *c, struct ast_node *n,
 	buf_free(&c->missing);
 	c->missing = saved;
 	c->depth--;
-	s->state = 2;
+	s->state = ST_FIELDS_DONE;
 	return ok ? t : NULL;
 }
 
@@ -474,15 +474,15 @@ bool comp_finalize_struct(struct comp *c, struct syz_type *t,
 
 	if (!s || s->failed)
 		return false;
-	if (s->state == 3)
+	if (s->state == ST_LAID_OUT)
 		return true;
-	if (s->state == 4 && c->varlen_arrays > s->arr_mark) {
+	if (s->state == ST_LAYOUT && c->varlen_arrays > s->arr_mark) {
 		/* recursion through a variable-length array: fine, and the
 		 * struct is varlen (it contains that array) */
 		t->varlen = true;
 		return true;
 	}
-	if (s->state == 4) {
+	if (s->state == ST_LAYOUT) {
 		err(c, pos,
 		    "recursive declaration: %s contains itself by value (use a "
 		    "pointer or a variable-length array)",
@@ -495,7 +495,7 @@ bool comp_finalize_struct(struct comp *c, struct syz_type *t,
 		err(c, pos, "%s: types nest too deep", t->name);
 		return false;
 	}
-	s->state = 4;
+	s->state = ST_LAYOUT;
 	s->arr_mark = c->varlen_arrays;
 	bool ok = true;
 	for (size_t i = 0; i < t->st.n_fields && ok; i++) {
@@ -516,7 +516,7 @@ bool comp_finalize_struct(struct comp *c, struct syz_type *t,
 		}
 	}
 	c->depth--;
-	s->state = 3;
+	s->state = ST_LAID_OUT;
 	s->failed = !ok;
 	return ok;
 }

@@ -16,7 +16,7 @@ struct syz_resource *comp_resource(struct comp *c, struct decl *d)
 	struct ast_node *n = d->n;
 
 	if (rs) {
-		if (rs->state == 1) {
+		if (rs->state == RES_IN_PROGRESS) {
 			err(c, &n->pos, "recursive resource %s", n->name);
 			return NULL;
 		}
@@ -30,7 +30,7 @@ struct syz_resource *comp_resource(struct comp *c, struct decl *d)
 	}
 	rs->r = NULL;
 	rs->d = d;
-	rs->state = 1;
+	rs->state = RES_IN_PROGRESS;
 	r->name = n->name;
 	r->file = n->pos.file;
 	r->line = n->pos.line;
@@ -52,18 +52,18 @@ struct syz_resource *comp_resource(struct comp *c, struct decl *d)
 			err(c, &b->pos,
 			    "resource base %s is not an int type or a resource",
 			    b->ident);
-			rs->state = 2;
+			rs->state = RES_DONE;
 			return NULL;
 		}
 		parent = comp_resource(c, pd);
 		if (!parent) {
-			rs->state = 2;
+			rs->state = RES_DONE;
 			return NULL;
 		}
 		r->base_size = parent->base_size;
 	} else {
 		err(c, &b->pos, "bad resource base type");
-		rs->state = 2;
+		rs->state = RES_DONE;
 		return NULL;
 	}
 	r->parent = parent;
@@ -104,7 +104,7 @@ struct syz_resource *comp_resource(struct comp *c, struct decl *d)
 	r->values = vals;
 	r->n_values = k;
 	rs->r = r;
-	rs->state = 2;
+	rs->state = RES_DONE;
 	return r;
 }
 
