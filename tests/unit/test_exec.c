@@ -23,7 +23,7 @@
 
 /* Before cmocka.h, whose fail() macro would clash with the executor's. */
 #include "exec_build.h"
-#include "executor.h"
+#include "ring.h"
 #include "wire.h"
 
 #include <cmocka.h>
@@ -117,8 +117,8 @@ static void run_req(struct wire_exec *e, const struct pb *b, struct res *r)
 	struct wire_wr w;
 
 	wire_wr_init(&w, tx, sizeof(tx));
-	assert_int_equal(exec_handle(7, req + WIRE_HDR_SIZE,
-				     req_len - WIRE_HDR_SIZE, &w),
+	assert_int_equal(server_run_program(7, req + WIRE_HDR_SIZE,
+					    req_len - WIRE_HDR_SIZE, &w),
 			 0);
 	assert_int_equal(parse_reply(tx, w.len, r), 7);
 }
@@ -132,7 +132,7 @@ static void run_raw(const void *payload, size_t len, struct res *r)
 
 	memset(r, 0, sizeof(*r));
 	wire_wr_init(&w, tx, sizeof(tx));
-	assert_int_equal(exec_handle(9, payload, len, &w), 0);
+	assert_int_equal(server_run_program(9, payload, len, &w), 0);
 	assert_int_equal(wire_frame_check(tx, w.len, &h), (long)w.len);
 	r->is_error = h.type == WIRE_ERROR;
 	wire_rd_init(&rd, tx + WIRE_HDR_SIZE, h.len);
@@ -153,8 +153,8 @@ static int setup(void **state)
 	char err[256];
 
 	(void)state;
-	if (exec_setup(0, -1, -1, err, sizeof(err))) {
-		fprintf(stderr, "exec_setup: %s\n", err);
+	if (server_setup(0, -1, -1, err, sizeof(err))) {
+		fprintf(stderr, "server_setup: %s\n", err);
 		return -1;
 	}
 	return 0;
@@ -220,7 +220,7 @@ static void test_copyin_formats(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
-	exec_worker_stop(); /* the worker must inherit the pipe */
+	worker_stop(0); /* the worker must inherit the pipe */
 	pb_begin(b, 1, 0);
 	pb_copyin_int(b, 0, EXEC_META(2, EXEC_FMT_NATIVE, 0, 0), 0x1234);
 	pb_copyin_int(b, 2, EXEC_META(2, EXEC_FMT_BIG_ENDIAN, 0, 0), 0x1234);
@@ -284,7 +284,7 @@ static void test_csum(void **state)
 	big[63][1] = 0x0100;
 	big[63][2] = 2;
 	assert_int_equal(pipe(p), 0);
-	exec_worker_stop(); /* the worker must inherit the pipe */
+	worker_stop(0); /* the worker must inherit the pipe */
 	pb_begin(b, 1, 0);
 	pb_copyin_data(b, 0, ip, sizeof(ip));
 	pb_copyin_data(b, 0x40, udp, sizeof(udp));
@@ -338,7 +338,7 @@ static void test_threaded_blocked(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
-	exec_worker_stop(); /* the worker must inherit the pipe */
+	worker_stop(0); /* the worker must inherit the pipe */
 	build_rendezvous(b, p[0], p[1]);
 	e.call_timeout_ms = 100;
 	run_req(&e, b, &r);
@@ -364,7 +364,7 @@ static void test_collide(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
-	exec_worker_stop(); /* the worker must inherit the pipe */
+	worker_stop(0); /* the worker must inherit the pipe */
 	build_rendezvous(b, p[0], p[1]);
 	run_req(&e, b, &r);
 	assert_int_equal(r.status, WIRE_EXEC_OK);
@@ -387,7 +387,7 @@ static void test_program_timeout(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
-	exec_worker_stop(); /* the worker must inherit the pipe */
+	worker_stop(0); /* the worker must inherit the pipe */
 	build_rendezvous(b, p[0], p[1]);
 	e.prog_timeout_ms = 300;
 	e.call_timeout_ms = 100;
@@ -569,7 +569,7 @@ static void test_worker_reuse(void **state)
 	struct res a, p;
 
 	(void)state;
-	exec_worker_stop();
+	worker_stop(0);
 	build_dirty(b, path);
 	run_req(&e, b, &a);
 	assert_int_equal(a.status, WIRE_EXEC_OK);
@@ -598,7 +598,7 @@ static void test_worker_recycled(void **state)
 	struct res a, c;
 
 	(void)state;
-	exec_worker_stop();
+	worker_stop(0);
 	for (int round = 0; round < 4; round++) {
 		pb_begin(b, 2, 0);
 		pb_call(b, SYS_getpid, 0, 0);
@@ -624,9 +624,9 @@ static void test_worker_recycled(void **state)
 	free(b);
 }
 
-/* ---- The pipelined proc server (exec_serve) ---- */
+/* ---- The pipelined proc server (server_loop) ---- */
 
-/* exec_serve in a child, as a proc server, over a socketpair; our end in
+/* server_loop in a child, as a proc server, over a socketpair; our end in
  * *fd. */
 static pid_t serve_child(int *fd)
 {
@@ -641,9 +641,9 @@ static pid_t serve_child(int *fd)
 		char err[256];
 
 		close(sv[0]);
-		if (exec_proc_setup(sv[1], err, sizeof(err)) ||
-		    exec_serve(sv[1], err, sizeof(err))) {
-			fprintf(stderr, "exec_serve: %s\n", err);
+		if (server_setup_forked(sv[1], err, sizeof(err)) ||
+		    server_loop(sv[1], err, sizeof(err))) {
+			fprintf(stderr, "server_loop: %s\n", err);
 			_exit(1);
 		}
 		_exit(0);
@@ -800,7 +800,7 @@ static void test_pipeline_recycling(void **state)
 }
 
 /*
- * The server sleeps until the worker is down to EXEC_WAKE_AHEAD programs
+ * The server sleeps until the worker is down to RING_WAKE_AHEAD programs
  * it has not started; a worker that a program left unfit (here: it
  * forked) wakes it at once, so the programs behind run in a new worker
  * without waiting for a timeout (a minute for each program; the check
@@ -810,7 +810,7 @@ static void test_pipeline_unfit_wakes(void **state)
 {
 	enum { N = WIRE_EXEC_PROC_DEPTH };
 	/* Else the server waits for the first program's end anyway. */
-	_Static_assert(N > EXEC_WAKE_AHEAD + 1, "a batch of one");
+	_Static_assert(N > RING_WAKE_AHEAD + 1, "a batch of one");
 	struct pb *b = calloc(N, sizeof(*b));
 	struct wire_exec e[N];
 	struct res *r = calloc(N, sizeof(*r));
@@ -833,7 +833,7 @@ static void test_pipeline_unfit_wakes(void **state)
 /*
  * A program that hangs behind one that ended times out after its own
  * timeout from when it started, although the worker has not woken the
- * server for the one before it (it is not down to EXEC_WAKE_AHEAD yet):
+ * server for the one before it (it is not down to RING_WAKE_AHEAD yet):
  * the server wakes for the running program's deadline, not only the
  * oldest one's (a minute here; the check has a margin of 20 s on a 1 s
  * timeout).
