@@ -1,6 +1,6 @@
 /*
- * Unit tests: the executor's fork server and interpreter on the host,
- * with real syscalls (no KCOV): copyin formats, results and copyouts,
+ * Unit tests: the executor's proc server, worker and interpreter on the
+ * host, with real syscalls (no KCOV): copyin formats, results and copyouts,
  * errno, threaded/collide modes, timeouts, crashes, faults on the data
  * area, pseudo-syscalls, the setuid sandbox, and rejected requests; plus
  * the WIRE_EXEC request/reply encoding.
@@ -557,16 +557,34 @@ static void build_probe(struct pb *b, const char *path)
 	pb_end(b);
 }
 
+/* getpid, then rt_sigprocmask(SIG_BLOCK, NULL, NULL): no change, but a
+ * call on signal handling, which leaves the worker unfit. */
+static void build_sigmask(struct pb *b)
+{
+	pb_begin(b, 2, 0);
+	pb_call(b, SYS_getpid, 0, 0);
+	pb_call(b, SYS_rt_sigprocmask, 0, 4);
+	pb_const(b, SIG_BLOCK);
+	pb_const(b, 0);
+	pb_const(b, 0);
+	pb_const(b, 8);
+	pb_end(b);
+}
+
 /*
- * Each program starts as in a fresh process, whether or not the worker
- * was reused: the previous program's fds are closed, its data area zero.
+ * The worker is reused while no program made it unfit: the second
+ * program runs in the same process as the first (the same getpid; their
+ * calls touch nothing that is checked, so nothing else can make the
+ * server replace it), yet starts as in a fresh one: the first program's
+ * fds are closed, its data area zero. A program that touches signal
+ * handling still runs in that worker, and the next one in a new one.
  */
 static void test_worker_reuse(void **state)
 {
 	const char *path = "/tmp/drmfuzz-test-exec-reuse";
 	struct pb *b = malloc(sizeof(*b));
 	struct wire_exec e = opts(0);
-	struct res a, p;
+	struct res a, p, s, n;
 
 	(void)state;
 	worker_stop(0);
@@ -574,14 +592,24 @@ static void test_worker_reuse(void **state)
 	run_req(&e, b, &a);
 	assert_int_equal(a.status, WIRE_EXEC_OK);
 	assert_true((int64_t)a.calls[0].ret >= 3);
+	assert_true(a.calls[1].flags & WIRE_CALL_FINISHED);
 	build_probe(b, path);
 	run_req(&e, b, &p);
 	assert_int_equal(p.status, WIRE_EXEC_OK);
-	/* The same fd number and a zeroed data area. (Usually the same
-	 * process too, but outside a PID namespace other processes' pids
-	 * can make the server recycle the worker, so that is not checked.) */
+	/* The same fd number, a zeroed data area, the same worker. */
 	assert_done(&p.calls[0], a.calls[0].ret, 0);
 	assert_done(&p.calls[1], 0, 0);
+	assert_done(&p.calls[2], a.calls[1].ret, 0);
+	build_sigmask(b);
+	run_req(&e, b, &s);
+	assert_int_equal(s.status, WIRE_EXEC_OK);
+	assert_done(&s.calls[0], a.calls[1].ret, 0);
+	assert_done(&s.calls[1], 0, 0);
+	/* Unfit after that: a new worker. */
+	run_req(&e, b, &n);
+	assert_int_equal(n.status, WIRE_EXEC_OK);
+	assert_true(n.calls[0].flags & WIRE_CALL_FINISHED);
+	assert_true(n.calls[0].ret != a.calls[1].ret);
 	unlink(path);
 	free(b);
 }
