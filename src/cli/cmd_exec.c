@@ -19,8 +19,8 @@
 #include "manager/machine.h"
 #include "prog/prog.h"
 #include "syzlang/target.h"
+#include "target/target.h"
 #include "util/buf.h"
-#include "util/datadir.h"
 #include "util/fileio.h"
 #include "util/log.h"
 #include "vm/vm.h"
@@ -200,41 +200,6 @@ out:
 	free(hello);
 	free(logf);
 	machine_free(&mach);
-	return err;
-}
-
-/* drmfuzz's descriptions, plus the config's syzkaller checkout if set. */
-static int target_load(const struct mgr_config *cfg, struct syz_target **t)
-{
-	struct syz_diags diags = { 0 };
-	char *own = datadir_path("descriptions");
-	const char **dirs = calloc(cfg->descriptions.n + 1, sizeof(*dirs));
-	size_t n = 0;
-	int err = -ENOMEM;
-
-	if (!dirs)
-		goto out;
-	for (size_t i = 0; i < cfg->descriptions.n; i++)
-		dirs[n++] = cfg->descriptions.v[i];
-	if (own)
-		dirs[n++] = own;
-	struct syz_load_opts lo = {
-		.desc_dirs = dirs,
-		.n_desc_dirs = n,
-		.syzkaller = cfg->syzkaller,
-	};
-	err = syz_target_load(&lo, t, &diags);
-	for (size_t i = 0; err && i < diags.n; i++) {
-		char b[1200];
-
-		if (!diags.v[i].warning)
-			log_err("%s",
-				syz_diag_format(&diags.v[i], b, sizeof(b)));
-	}
-	syz_diags_free(&diags);
-out:
-	free(dirs);
-	free(own);
 	return err;
 }
 
@@ -587,10 +552,8 @@ int cmd_exec(int argc, char **argv)
 	}
 	if (cover)
 		a.req.flags |= cmps ? WIRE_EXEC_CMPS : WIRE_EXEC_COVER;
-	if (!a.raw && target_load(cfg, &target)) {
-		log_err("cannot load the descriptions (see above)");
+	if (!a.raw && target_load(cfg, NULL, &target))
 		goto out;
-	}
 	for (int i = optind; i < argc; i++, n++) {
 		int e;
 

@@ -11,8 +11,8 @@
 #include "prog/prog.h"
 #include "syzlang/select.h"
 #include "syzlang/target.h"
+#include "target/target.h"
 #include "util/buf.h"
-#include "util/datadir.h"
 #include "util/fileio.h"
 
 /* With a syzkaller checkout and no --enable/config patterns: its DRM
@@ -33,7 +33,6 @@ struct env {
 	struct syz_target *t;
 	struct syz_selection *sel;
 	struct prog_choice *ct;
-	char *own_dir;
 };
 
 static void prog_usage(FILE *f)
@@ -61,53 +60,40 @@ static void prog_usage(FILE *f)
 		PROG_DEFAULT_NCALLS);
 }
 
+/* The DRM patterns that match calls of @t (appended to @en). */
+static int drm_enable(const struct syz_target *t, struct env *e)
+{
+	for (size_t i = 0; i < sizeof(drm_patterns) / sizeof(drm_patterns[0]);
+	     i++) {
+		bool any = false;
+
+		for (size_t c = 0; c < t->n_calls && !any; c++)
+			any = syz_pattern_match(drm_patterns[i],
+						t->calls[c]->name);
+		if (any && vec_push(&e->en, drm_patterns[i]))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int env_load(struct env *e, bool need_choice)
 {
-	struct syz_diags diags = { 0 };
+	struct target_opts to = { .syzkaller = e->syzkaller,
+				  .descriptions = e->dirs.v,
+				  .n_descriptions = e->dirs.n,
+				  .add_producers = true };
 	int err;
-	if (e->config) {
-		if (config_load(e->config, &e->cfg))
-			return -EINVAL;
-		for (size_t i = 0; i < e->cfg->descriptions.n; i++)
-			if (vec_push(&e->dirs, e->cfg->descriptions.v[i]))
-				return -ENOMEM;
-		for (size_t i = 0; i < e->cfg->enable_syscalls.n; i++)
-			if (vec_push(&e->en, e->cfg->enable_syscalls.v[i]))
-				return -ENOMEM;
-		for (size_t i = 0; i < e->cfg->disable_syscalls.n; i++)
-			if (vec_push(&e->dis, e->cfg->disable_syscalls.v[i]))
-				return -ENOMEM;
-		if (!e->syzkaller)
-			e->syzkaller = e->cfg->syzkaller;
-	}
-	e->own_dir = datadir_path("descriptions");
-	if (e->own_dir && vec_push(&e->dirs, e->own_dir))
-		return -ENOMEM;
-	struct syz_load_opts lo = {
-		.desc_dirs = e->dirs.v,
-		.n_desc_dirs = e->dirs.n,
-		.syzkaller = e->syzkaller,
-	};
-	err = syz_target_load(&lo, &e->t, &diags);
-	for (size_t i = 0; err && i < diags.n; i++) {
-		char b[1200];
-		if (!diags.v[i].warning)
-			fprintf(stderr, "%s\n",
-				syz_diag_format(&diags.v[i], b, sizeof(b)));
-	}
-	syz_diags_free(&diags);
+
+	if (e->config && config_load(e->config, &e->cfg))
+		return -EINVAL;
+	err = target_load(e->cfg, &to, &e->t);
 	if (err || !need_choice)
 		return err;
-	if (!e->en.n && e->syzkaller) {
-		for (size_t i = 0;
-		     i < sizeof(drm_patterns) / sizeof(drm_patterns[0]); i++) {
-			bool any = false;
-			for (size_t c = 0; c < e->t->n_calls && !any; c++)
-				any = syz_pattern_match(drm_patterns[i],
-							e->t->calls[c]->name);
-			if (any && vec_push(&e->en, drm_patterns[i]))
-				return -ENOMEM;
-		}
+	if (!e->en.n && !target_n_enable(e->cfg, NULL) &&
+	    (e->syzkaller || (e->cfg && e->cfg->syzkaller))) {
+		err = drm_enable(e->t, e);
+		if (err)
+			return err;
 		if (!e->en.n) {
 			fprintf(stderr,
 				"drmfuzz prog: no DRM calls in the descriptions; "
@@ -115,17 +101,11 @@ static int env_load(struct env *e, bool need_choice)
 			return -ENOENT;
 		}
 	}
-	struct syz_select_opts so = {
-		.enable = e->en.v,
-		.n_enable = e->en.n,
-		.disable = e->dis.v,
-		.n_disable = e->dis.n,
-		.add_producers = true,
-	};
-	err = syz_select(e->t, &so, &e->sel, &diags);
-	for (size_t i = 0; i < diags.n; i++)
-		fprintf(stderr, "drmfuzz prog: %s\n", diags.v[i].msg);
-	syz_diags_free(&diags);
+	to.enable = e->en.v;
+	to.n_enable = e->en.n;
+	to.disable = e->dis.v;
+	to.n_disable = e->dis.n;
+	err = target_select(e->t, e->cfg, &to, &e->sel);
 	if (err)
 		return err;
 	e->ct = prog_choice_new(e->t, e->sel->enabled);
@@ -144,7 +124,6 @@ static void env_free(struct env *e)
 	syz_selection_free(e->sel);
 	syz_target_free(e->t);
 	config_free(e->cfg);
-	free(e->own_dir);
 	vec_free(&e->dirs);
 	vec_free(&e->en);
 	vec_free(&e->dis);

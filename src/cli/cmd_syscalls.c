@@ -9,8 +9,8 @@
 #include "config/config.h"
 #include "syzlang/select.h"
 #include "syzlang/target.h"
+#include "target/target.h"
 #include "util/buf.h"
-#include "util/datadir.h"
 #include "util/log.h"
 
 static void syscalls_usage(FILE *f)
@@ -54,9 +54,7 @@ int cmd_syscalls(int argc, char **argv)
 	struct mgr_config *cfg = NULL;
 	struct syz_target *t = NULL;
 	struct syz_selection *sel = NULL;
-	struct syz_diags diags = { 0 };
-	char *own_dir = NULL;
-	int c, rc = 2, err;
+	int c, rc = 2;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
@@ -100,56 +98,19 @@ int cmd_syscalls(int argc, char **argv)
 		syscalls_usage(stderr);
 		goto out;
 	}
-	if (cfg_path) {
-		err = config_load(cfg_path, &cfg);
-		if (err)
-			goto out;
-		for (size_t i = 0; i < cfg->descriptions.n; i++)
-			if (vec_push(&dirs, cfg->descriptions.v[i]))
-				goto out;
-		for (size_t i = 0; i < cfg->enable_syscalls.n; i++)
-			if (vec_push(&en, cfg->enable_syscalls.v[i]))
-				goto out;
-		for (size_t i = 0; i < cfg->disable_syscalls.n; i++)
-			if (vec_push(&dis, cfg->disable_syscalls.v[i]))
-				goto out;
-		if (!syzkaller)
-			syzkaller = cfg->syzkaller;
-	}
-	own_dir = datadir_path("descriptions");
-	if (own_dir && vec_push(&dirs, own_dir))
+	if (cfg_path && config_load(cfg_path, &cfg))
 		goto out;
-	struct syz_load_opts lo = {
-		.desc_dirs = dirs.v,
-		.n_desc_dirs = dirs.n,
+	struct target_opts to = {
 		.syzkaller = syzkaller,
-	};
-	err = syz_target_load(&lo, &t, &diags);
-	for (size_t i = 0; i < diags.n; i++) {
-		char b[1200];
-		if (!diags.v[i].warning)
-			fprintf(stderr, "%s\n",
-				syz_diag_format(&diags.v[i], b, sizeof(b)));
-	}
-	if (err) {
-		fprintf(stderr,
-			"drmfuzz syscalls: %zu error%s in the "
-			"descriptions\n",
-			diags.n_errors, diags.n_errors == 1 ? "" : "s");
-		goto out;
-	}
-	syz_diags_free(&diags);
-	struct syz_select_opts so = {
+		.descriptions = dirs.v,
+		.n_descriptions = dirs.n,
 		.enable = en.v,
 		.n_enable = en.n,
 		.disable = dis.v,
 		.n_disable = dis.n,
 		.add_producers = add,
 	};
-	err = syz_select(t, &so, &sel, &diags);
-	for (size_t i = 0; i < diags.n; i++)
-		fprintf(stderr, "drmfuzz syscalls: %s\n", diags.v[i].msg);
-	if (err)
+	if (target_load(cfg, &to, &t) || target_select(t, cfg, &to, &sel))
 		goto out;
 	size_t n_res = 0;
 	for (size_t i = 0; i < t->n_calls; i++) {
@@ -164,7 +125,7 @@ int cmd_syscalls(int argc, char **argv)
 	}
 	if (why) {
 		for (size_t i = 0; i < t->n_calls; i++) {
-			if (!sel->enabled[i] && en.n &&
+			if (!sel->enabled[i] && target_n_enable(cfg, &to) &&
 			    !strcmp(sel->reason[i],
 				    "not matched by enable_syscalls"))
 				continue;
@@ -187,9 +148,7 @@ int cmd_syscalls(int argc, char **argv)
 out:
 	syz_selection_free(sel);
 	syz_target_free(t);
-	syz_diags_free(&diags);
 	config_free(cfg);
-	free(own_dir);
 	vec_free(&dirs);
 	vec_free(&en);
 	vec_free(&dis);

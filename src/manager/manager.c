@@ -25,6 +25,7 @@
 #include "store/corpus.h"
 #include "syzlang/select.h"
 #include "syzlang/target.h"
+#include "target/target.h"
 #include "util/buf.h"
 #include "util/datadir.h"
 #include "util/fileio.h"
@@ -375,31 +376,13 @@ static void *inst_main(void *arg)
 
 static int load_target(struct manager *m)
 {
-	const struct mgr_config *c = m->cfg;
-	const char *dirs[34];
-	struct syz_load_opts lo = { .desc_dirs = dirs,
-				    .syzkaller = c->syzkaller };
-	struct syz_select_opts so = {
-		.enable = (const char *const *)c->enable_syscalls.v,
-		.n_enable = c->enable_syscalls.n,
-		.disable = (const char *const *)c->disable_syscalls.v,
-		.n_disable = c->disable_syscalls.n,
-	};
-	char *own = datadir_path("descriptions");
 	size_t n_missing = 0;
 	int err;
 
-	if (own)
-		dirs[lo.n_desc_dirs++] = own;
-	for (size_t i = 0; i < c->descriptions.n && lo.n_desc_dirs < 34; i++)
-		dirs[lo.n_desc_dirs++] = c->descriptions.v[i];
-	err = syz_target_load(&lo, &m->target, NULL);
-	free(own);
-	if (err) {
-		log_err("cannot load the syscall descriptions (errors above)");
+	err = target_load(m->cfg, NULL, &m->target);
+	if (err)
 		return err;
-	}
-	err = syz_select(m->target, &so, &m->sel, NULL);
+	err = target_select(m->target, m->cfg, NULL, &m->sel);
 	if (err)
 		return err;
 	for (size_t i = 0; i < m->sel->n_calls; i++)
