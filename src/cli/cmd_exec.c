@@ -48,7 +48,8 @@ static void exec_usage(FILE *f)
 		"  --sandbox S       none (root) or setuid (nobody); default: the config's\n"
 		"  --cmps            collect comparison operands instead of PCs\n"
 		"  --nocover         no KCOV at all\n"
-		"  --call-timeout MS how long a threaded program waits for a call (50)\n"
+		"  --call-timeout MS how long a threaded program waits for a call\n"
+		"                    (50; x10 under TCG)\n"
 		"  --timeout MS      program timeout (5000; x10 under TCG)\n"
 		"  --bench SECONDS   run the programs round-robin for SECONDS, and the\n"
 		"                    ceiling (their calls in a tight loop in one process,\n"
@@ -460,12 +461,12 @@ int cmd_exec(int argc, char **argv)
 	struct syz_target *target = NULL;
 	struct vm *vm = NULL;
 	char *tmpdir = NULL;
-	uint32_t v, prog_to = 0;
+	struct machine_timeouts to;
+	uint32_t v, prog_to = 0, call_to = 0;
 	int c, n = 0, rc = 2, cover = 1, cmps = 0;
 
 	a.repeat = 1;
 	a.depth = WIRE_EXEC_PROC_DEPTH;
-	a.req.call_timeout_ms = 50;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -493,9 +494,9 @@ int cmd_exec(int argc, char **argv)
 			cover = 0;
 			break;
 		case 'o':
-			if (parse_u32(optarg, 1, WIRE_EXEC_MAX_TIMEOUT_MS, &v))
+			if (parse_u32(optarg, 1, WIRE_EXEC_MAX_TIMEOUT_MS,
+				      &call_to))
 				goto bad;
-			a.req.call_timeout_ms = v;
 			break;
 		case 't':
 			if (parse_u32(optarg, 1, WIRE_EXEC_MAX_TIMEOUT_MS,
@@ -571,10 +572,9 @@ int cmd_exec(int argc, char **argv)
 	}
 	if (boot(&a, cfg, &vm, &tmpdir))
 		goto out;
-	/* TCG runs everything about ten times slower. */
-	a.req.prog_timeout_ms =
-		prog_to ? prog_to :
-			  5000 * (vm_accel_used(vm) == VM_ACCEL_TCG ? 10 : 1);
+	to = machine_timeouts(vm_accel_used(vm));
+	a.req.prog_timeout_ms = prog_to ? prog_to : to.prog_ms;
+	a.req.call_timeout_ms = call_to ? call_to : to.call_ms;
 	if (a.req.call_timeout_ms > a.req.prog_timeout_ms)
 		a.req.call_timeout_ms = a.req.prog_timeout_ms;
 	rc = a.bench ? bench(vm, &a, progs, argv + optind, n) :

@@ -174,8 +174,7 @@ static int vm_check(int argc, char **argv)
 		goto out;
 	rc = print_hello(
 		vm, hello, rtt,
-		!vm_ping(vm,
-			 10000 * (vm_accel_used(vm) == VM_ACCEL_TCG ? 10 : 1),
+		!vm_ping(vm, 10000 * (int)machine_slowdown(vm_accel_used(vm)),
 			 &rtt));
 out:
 	vm_free(vm);

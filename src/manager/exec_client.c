@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ipc/ipc.h"
+#include "machine.h"
 #include "prog/prog.h"
 #include "signal/signal.h"
 #include "util/log.h"
@@ -30,16 +31,15 @@ int exec_client_new(struct vm *vm, const struct syz_target *t,
 		    const struct exec_opts *o, struct exec_client **out)
 {
 	struct exec_client *c = calloc(1, sizeof(*c));
-	bool tcg = vm_accel_used(vm) != VM_ACCEL_KVM;
+	struct machine_timeouts to = machine_timeouts(vm_accel_used(vm));
 
 	(void)t;
 	if (!c)
 		return -ENOMEM;
 	c->vm = vm;
 	c->o = *o;
-	/* syzkaller's limits (50 ms a call, 5 s a program), x10 under TCG */
-	c->call_timeout_ms = tcg ? 500 : 50;
-	c->prog_timeout_ms = tcg ? 50000 : 5000;
+	c->call_timeout_ms = to.call_ms;
+	c->prog_timeout_ms = to.prog_ms;
 	*out = c;
 	return 0;
 }
