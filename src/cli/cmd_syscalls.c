@@ -1,11 +1,11 @@
 /* drmfuzz syscalls: compile the descriptions, print the enabled calls. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "opts.h"
 #include "config/config.h"
 #include "syzlang/select.h"
 #include "syzlang/target.h"
@@ -13,39 +13,37 @@
 #include "util/buf.h"
 #include "util/log.h"
 
-static void syscalls_usage(FILE *f)
-{
-	fprintf(f,
+static const struct cli_opt syscalls_opts[] = {
+	{ "config", 'c', "FILE", 0,
+	  "manager config (enable/disable_syscalls, ...)" },
+	{ "descriptions", 0, "DIR", 'd',
+	  "extra description directory (repeatable)" },
+	{ "syzkaller", 0, "DIR", 's',
+	  "syzkaller checkout (overrides the config)" },
+	{ "enable", 0, "PAT", 'e', "added to enable_syscalls (repeatable)" },
+	{ "disable", 0, "PAT", 'x', "added to disable_syscalls (repeatable)" },
+	{ "add-producers", 0, NULL, 'p',
+	  "also enable the calls that create resources\n"
+	  "the enabled calls need" },
+	{ "why", 0, NULL, 'w', "also print disabled calls with the reason" },
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd syscalls_cmd = {
+	.usage =
 		"usage: drmfuzz syscalls [-c CONFIG] [--descriptions DIR]...\n"
 		"                        [--syzkaller DIR] [--enable PAT]...\n"
-		"                        [--disable PAT]... [--add-producers] [--why]\n\n"
+		"                        [--disable PAT]... [--add-producers] [--why]",
+	.about =
 		"Compiles the syscall descriptions (drmfuzz's descriptions/, the\n"
 		"config's \"descriptions\" dirs, and <syzkaller>/sys/linux when the\n"
 		"config's \"syzkaller\" field is set) and prints the enabled syscalls\n"
-		"one per line. Patterns are syzkaller's: NAME (also NAME$*) or PREFIX*.\n\n"
-		"  -c, --config FILE   manager config (enable/disable_syscalls, ...)\n"
-		"  --descriptions DIR  extra description directory (repeatable)\n"
-		"  --syzkaller DIR     syzkaller checkout (overrides the config)\n"
-		"  --enable PAT        added to enable_syscalls (repeatable)\n"
-		"  --disable PAT       added to disable_syscalls (repeatable)\n"
-		"  --add-producers     also enable the calls that create resources\n"
-		"                      the enabled calls need\n"
-		"  --why               also print disabled calls with the reason\n");
-}
+		"one per line. Patterns are syzkaller's: NAME (also NAME$*) or PREFIX*.",
+	.opts = syscalls_opts,
+};
 
 int cmd_syscalls(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "descriptions", required_argument, NULL, 'd' },
-		{ "syzkaller", required_argument, NULL, 's' },
-		{ "enable", required_argument, NULL, 'e' },
-		{ "disable", required_argument, NULL, 'x' },
-		{ "add-producers", no_argument, NULL, 'p' },
-		{ "why", no_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	VEC(const char *) dirs = { 0 };
 	VEC(const char *) en = { 0 };
 	VEC(const char *) dis = { 0 };
@@ -54,10 +52,11 @@ int cmd_syscalls(int argc, char **argv)
 	struct mgr_config *cfg = NULL;
 	struct syz_target *t = NULL;
 	struct syz_selection *sel = NULL;
+	struct cli_parser p;
 	int c, rc = 2;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+	cli_start(&p, &syscalls_cmd);
+	while ((c = cli_next(&p, argc, argv)) >= 0) {
 		int e = 0;
 		switch (c) {
 		case 'c':
@@ -81,21 +80,18 @@ int cmd_syscalls(int argc, char **argv)
 		case 'w':
 			why = true;
 			break;
-		case 'h':
-			syscalls_usage(stdout);
-			rc = 0;
-			goto out;
-		default:
-			syscalls_usage(stderr);
-			goto out;
 		}
 		if (e)
 			goto out;
 	}
+	if (c != CLI_END) {
+		rc = c == CLI_HELP ? 0 : 2;
+		goto out;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "drmfuzz syscalls: unexpected argument '%s'\n",
 			argv[optind]);
-		syscalls_usage(stderr);
+		cli_usage(stderr, &syscalls_cmd);
 		goto out;
 	}
 	if (cfg_path && config_load(cfg_path, &cfg))
