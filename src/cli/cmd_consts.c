@@ -12,7 +12,7 @@
 #include "util/fileio.h"
 #include "util/log.h"
 
-static const struct cli_opt consts_opts[] = {
+static const struct cli_opt consts_cmd_opts[] = {
 	{ "src", 's', "DIR", 0,
 	  "a kernel tree: its headers are installed into a\n"
 	  "temporary directory (make headers_install)" },
@@ -34,7 +34,7 @@ static const struct cli_cmd consts_cmd = {
 		"Write FILE.txt.const (syzkaller's format, amd64) next to each\n"
 		"description file, with the values of the constants it uses, taken\n"
 		"from Linux UAPI headers by compiling a generated C program.",
-	.opts = consts_opts,
+	.opts = consts_cmd_opts,
 };
 
 static int consts_one(const char *txt, const char *incdir, const char *outdir,

@@ -25,11 +25,11 @@
 #include "util/log.h"
 #include "vm/vm.h"
 
-#define EXEC_MAX_PROGS 256
+#define EXEC_CMD_MAX_PROGS 256
 
 _Static_assert(WIRE_EXEC_PROC_DEPTH == 8, "--depth's help says 8");
 
-static const struct cli_opt exec_opts[] = {
+static const struct cli_opt exec_cmd_opts[] = {
 	{ "config", 'c', "FILE", 0,
 	  "manager config (default: the built-in one)" },
 	{ "raw", 0, NULL, 'R',
@@ -76,7 +76,7 @@ static const struct cli_cmd exec_cmd = {
 		"and prints per call: result, errno, KCOV PCs and comparisons. Exit\n"
 		"status 0 when every program ran to its end, 1 when one crashed, timed\n"
 		"out or failed, 2 on errors.",
-	.opts = exec_opts,
+	.opts = exec_cmd_opts,
 };
 
 static const char *errno_name(uint32_t e)
@@ -177,13 +177,13 @@ static int ceiling(struct vm *vm, const struct wire_exec *req, uint32_t ms,
 	return err;
 }
 
-struct exec_args {
+struct exec_cmd_args {
 	const char *cfg_path, *kernel, *accel, *sandbox;
 	int raw, repeat, bench, depth;
 	struct wire_exec req;
 };
 
-static int boot(const struct exec_args *a, struct mgr_config *cfg,
+static int boot(const struct exec_cmd_args *a, struct mgr_config *cfg,
 		struct vm **vm, char **tmpdir)
 {
 	struct machine mach;
@@ -264,7 +264,7 @@ static int text_load(const struct syz_target *t, const char *path,
 	return err;
 }
 
-static int run_all(struct vm *vm, struct exec_args *a, struct buf *progs,
+static int run_all(struct vm *vm, struct exec_cmd_args *a, struct buf *progs,
 		   struct prog **parsed, char **names, int n)
 {
 	char why[300];
@@ -335,8 +335,9 @@ static void *bench_thread(void *p)
 }
 
 /* The executor's stream for @seconds: programs run (added to *@runs). */
-static int bench_stream(struct vm *vm, struct exec_args *a, struct buf *progs,
-			char **names, int n, double seconds, uint64_t *runs)
+static int bench_stream(struct vm *vm, struct exec_cmd_args *a,
+			struct buf *progs, char **names, int n, double seconds,
+			uint64_t *runs)
 {
 	struct bench_thread t[WIRE_EXEC_PROC_DEPTH];
 	pthread_t th[WIRE_EXEC_PROC_DEPTH];
@@ -378,10 +379,11 @@ static int bench_stream(struct vm *vm, struct exec_args *a, struct buf *progs,
  */
 #define BENCH_ROUNDS 3
 
-static int bench(struct vm *vm, struct exec_args *a, struct buf *progs,
+static int bench(struct vm *vm, struct exec_cmd_args *a, struct buf *progs,
 		 char **names, int n)
 {
-	double c_runs[EXEC_MAX_PROGS] = { 0 }, c_us[EXEC_MAX_PROGS] = { 0 };
+	double c_runs[EXEC_CMD_MAX_PROGS] = { 0 },
+	       c_us[EXEC_CMD_MAX_PROGS] = { 0 };
 	double slice = (double)a->bench / BENCH_ROUNDS, dt = 0, rate, ceil_rate,
 	       sum_inv = 0, lo = 1e9, hi = 0;
 	uint32_t ms = (uint32_t)(slice * 1000 / n > 1 ? slice * 1000 / n : 1);
@@ -443,10 +445,10 @@ static int bench(struct vm *vm, struct exec_args *a, struct buf *progs,
 
 int cmd_exec(int argc, char **argv)
 {
-	struct exec_args a = { 0 };
+	struct exec_cmd_args a = { 0 };
 	struct mgr_config *cfg = NULL;
-	struct buf progs[EXEC_MAX_PROGS] = { { 0 } };
-	struct prog *parsed[EXEC_MAX_PROGS] = { 0 };
+	struct buf progs[EXEC_CMD_MAX_PROGS] = { { 0 } };
+	struct prog *parsed[EXEC_CMD_MAX_PROGS] = { 0 };
 	struct syz_target *target = NULL;
 	struct vm *vm = NULL;
 	char *tmpdir = NULL;
@@ -521,8 +523,8 @@ int cmd_exec(int argc, char **argv)
 		cli_usage(stderr, &exec_cmd);
 		return 2;
 	}
-	if (argc - optind > EXEC_MAX_PROGS) {
-		log_err("at most %d programs", EXEC_MAX_PROGS);
+	if (argc - optind > EXEC_CMD_MAX_PROGS) {
+		log_err("at most %d programs", EXEC_CMD_MAX_PROGS);
 		return 2;
 	}
 	if (a.cfg_path ? config_load(a.cfg_path, &cfg) :
@@ -568,7 +570,7 @@ int cmd_exec(int argc, char **argv)
 		       run_all(vm, &a, progs, parsed, argv + optind, n);
 out:
 	vm_free(vm);
-	for (int i = 0; i <= n && i < EXEC_MAX_PROGS; i++) {
+	for (int i = 0; i <= n && i < EXEC_CMD_MAX_PROGS; i++) {
 		buf_free(&progs[i]);
 		prog_free(parsed[i]);
 	}

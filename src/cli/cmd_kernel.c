@@ -9,7 +9,7 @@
 #include "kernel/kbuild.h"
 #include "util/log.h"
 
-static const struct cli_opt kernel_build_opts[] = {
+static const struct cli_opt kernel_build_cmd_opts[] = {
 	{ "src", 's', "DIR", 0,
 	  "your kernel tree (default: Debian's linux-source-6.1,\n"
 	  "installed with apt-get when missing)" },
@@ -33,12 +33,12 @@ static const struct cli_cmd kernel_cmd = {
 		"(KCOV with comparisons, KASAN, lockdep, fault injection, vgem, vkms,\n"
 		"virtio-gpu...), verified after olddefconfig, cached by source and\n"
 		"fragment hash. Prints the result directory on stdout.",
-	.opts = kernel_build_opts,
+	.opts = kernel_build_cmd_opts,
 	.footer =
 		"path: print the cached default kernel's directory (exit 1 if not built).",
 };
 
-static int kernel_build(int argc, char **argv)
+static int cmd_kernel_build(int argc, char **argv)
 {
 	const char *extra[32];
 	struct kbuild_opts o = { .extra = extra };
@@ -106,7 +106,7 @@ int cmd_kernel(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	if (!strcmp(argv[1], "build"))
-		return kernel_build(argc - 1, argv + 1);
+		return cmd_kernel_build(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "path")) {
 		if (kbuild_find_default(&r)) {
 			fprintf(stderr,

@@ -37,7 +37,7 @@ struct env {
 
 _Static_assert(PROG_DEFAULT_NCALLS == 10, "--calls's help says 10");
 
-static const struct cli_opt prog_opts[] = {
+static const struct cli_opt prog_cmd_opts[] = {
 	{ "config", 'c', "FILE", 0,
 	  "manager config (syzkaller, descriptions,\n"
 	  "enable/disable_syscalls)" },
@@ -66,7 +66,7 @@ static const struct cli_cmd prog_cmd = {
 		"canonical form; gen prints N new programs; mutate prints N mutants\n"
 		"of FILE; encode dumps the exec encoding the executor runs.",
 	.opts_title = "Descriptions: drmfuzz's descriptions/, plus:",
-	.opts = prog_opts,
+	.opts = prog_cmd_opts,
 };
 
 /* The DRM patterns that match calls of @t (appended to @en). */

@@ -13,7 +13,7 @@
 
 #define MAX_LOG (1u << 30)
 
-static const struct cli_opt report_parse_opts[] = {
+static const struct cli_opt report_parse_cmd_opts[] = {
 	{ "vmlinux", 'v', "PATH", 0,
 	  "symbolize frames with this kernel's DWARF" },
 	{ "kernel-src", 's', "DIR", 0, "print source paths relative to DIR" },
@@ -29,7 +29,7 @@ static const struct cli_cmd report_cmd = {
 		"and prints TITLE:, TYPE:, CORRUPTED: Y|N, the alternative titles\n"
 		"(ALT:), a blank line, then the report. Exit code: 0 a crash was\n"
 		"found, 1 none, 2 error.",
-	.opts = report_parse_opts,
+	.opts = report_parse_cmd_opts,
 };
 
 static int read_stdin(char **data, size_t *len)
@@ -111,7 +111,7 @@ static int print_json(const struct report *rep)
 	return 0;
 }
 
-static int report_parse_cmd(int argc, char **argv)
+static int cmd_report_parse(int argc, char **argv)
 {
 	const char *vmlinux = NULL, *src = NULL;
 	bool json = false;
@@ -215,7 +215,7 @@ int cmd_report(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	if (!strcmp(argv[1], "parse"))
-		return report_parse_cmd(argc - 1, argv + 1);
+		return cmd_report_parse(argc - 1, argv + 1);
 	fprintf(stderr, "drmfuzz report: unknown subcommand '%s'\n", argv[1]);
 	cli_usage(stderr, &report_cmd);
 	return 2;

@@ -8,7 +8,7 @@
 #include "config/config.h"
 #include "manager/manager.h"
 
-static const struct cli_opt run_opts[] = {
+static const struct cli_opt run_cmd_opts[] = {
 	{ "config", 'c', "FILE", 0, "syzkaller manager config (JSON)" },
 	{ "duration", 0, "S", 'd', "stop after S seconds" },
 	{ "status-every", 0, "S", 's', "status line period (default 10)" },
@@ -28,7 +28,7 @@ static const struct cli_cmd run_cmd = {
 		"(QEMU, the cached kernel from 'drmfuzz kernel build', drmfuzz's DRM\n"
 		"descriptions, ./workdir, status on http://127.0.0.1:56741/api/stats).\n"
 		"The corpus and crashes live in the workdir and survive restarts.",
-	.opts = run_opts,
+	.opts = run_cmd_opts,
 };
 
 int cmd_run(int argc, char **argv)

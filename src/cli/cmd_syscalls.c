@@ -13,7 +13,7 @@
 #include "util/buf.h"
 #include "util/log.h"
 
-static const struct cli_opt syscalls_opts[] = {
+static const struct cli_opt syscalls_cmd_opts[] = {
 	{ "config", 'c', "FILE", 0,
 	  "manager config (enable/disable_syscalls, ...)" },
 	{ "descriptions", 0, "DIR", 'd',
@@ -39,7 +39,7 @@ static const struct cli_cmd syscalls_cmd = {
 		"config's \"descriptions\" dirs, and <syzkaller>/sys/linux when the\n"
 		"config's \"syzkaller\" field is set) and prints the enabled syscalls\n"
 		"one per line. Patterns are syzkaller's: NAME (also NAME$*) or PREFIX*.",
-	.opts = syscalls_opts,
+	.opts = syscalls_cmd_opts,
 };
 
 int cmd_syscalls(int argc, char **argv)

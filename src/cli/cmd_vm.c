@@ -12,7 +12,7 @@
 #include "util/log.h"
 #include "vm/vm.h"
 
-static const struct cli_opt vm_check_opts[] = {
+static const struct cli_opt vm_check_cmd_opts[] = {
 	{ "config", 'c', "FILE", 0,
 	  "manager config (default: the built-in one)" },
 	{ "kernel", 0, "BZIMAGE", 'k',
@@ -40,7 +40,7 @@ static const struct cli_cmd vm_check_cmd = {
 		"KASAN, fault injection, DRM nodes with their drivers.\n"
 		"Exit status 0 only when it is usable for fuzzing (KCOV works and\n"
 		"there is a DRM node), 1 when not, 2 when it did not boot.",
-	.opts = vm_check_opts,
+	.opts = vm_check_cmd_opts,
 };
 
 static const char *yes(bool b)
@@ -98,7 +98,7 @@ static int print_hello(struct vm *vm, const struct wire_hello *h, double rtt_us,
 	return 1;
 }
 
-static int vm_check(int argc, char **argv)
+static int cmd_vm_check(int argc, char **argv)
 {
 	const char *cfg_path = NULL, *kernel = NULL, *accel = NULL;
 	const char *log_path = NULL;
@@ -188,7 +188,7 @@ int cmd_vm(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	if (!strcmp(argv[1], "check"))
-		return vm_check(argc - 1, argv + 1);
+		return cmd_vm_check(argc - 1, argv + 1);
 	fprintf(stderr, "drmfuzz vm: unknown subcommand '%s'\n\n", argv[1]);
 	cli_usage(stderr, &vm_check_cmd);
 	return 2;
