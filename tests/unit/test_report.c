@@ -20,9 +20,8 @@
 #include "util/buf.h"
 #include "util/fileio.h"
 
-#ifndef REPORT_TESTDATA
-#error "REPORT_TESTDATA must name the testdata/reports directory"
-#endif
+/* SHARED_DIR/testdata/reports, SHARED_DIR from argv[1]. */
+static char *reports_dir;
 
 struct expect {
 	char title[512];
@@ -145,7 +144,7 @@ static void test_accuracy(void **state)
 	assert_int_equal(file_read_all(KNOWN_WRONG, 0, &kw_text, &kw_len), 0);
 	struct known_wrong kw[256];
 	size_t n_kw = parse_known_wrong(kw_text, kw, 256);
-	DIR *d = opendir(REPORT_TESTDATA);
+	DIR *d = opendir(reports_dir);
 	assert_non_null(d);
 	char *names[4096];
 	size_t n = 0;
@@ -161,7 +160,7 @@ static void test_accuracy(void **state)
 	size_t title_ok = 0, corrupt_ok = 0, type_ok = 0, type_total = 0;
 	int bad = 0;
 	for (size_t i = 0; i < n; i++) {
-		char *path = path_join(REPORT_TESTDATA, names[i]);
+		char *path = path_join(reports_dir, names[i]);
 		char *data;
 		size_t len;
 		assert_int_equal(file_read_all(path, 0, &data, &len), 0);
@@ -437,7 +436,7 @@ static void test_hostile_input(void **state)
 	free(big);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kasan_rb_skipped),
@@ -449,5 +448,15 @@ int main(void)
 		cmocka_unit_test(test_hostile_input),
 		cmocka_unit_test(test_accuracy),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int r;
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s SHARED_DIR\n", argv[0]);
+		return 2;
+	}
+	reports_dir = path_join(argv[1], "testdata/reports");
+	if (!reports_dir)
+		return 1;
+	r = cmocka_run_group_tests(tests, NULL, NULL);
+	free(reports_dir);
+	return r;
 }
