@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "csource/csource.h"
+#include "exec_decode.h"
 #include "syzlang/select.h"
 #include "util/fileio.h"
 
@@ -180,14 +181,23 @@ static void test_seeds(void **state)
 	assert_non_null(t);
 	assert_true(n >= 4);
 	for (size_t i = 0; i < n; i++) {
-		char *path = path_join(dir, names[i]), *text;
+		char *path = path_join(dir, names[i]), *text, err[512], *c;
+		int step = n > 6 ? 2 : 1;
+		struct csource_opts o;
 		size_t len;
 		struct prog *p;
 
 		assert_int_equal(file_read_all(path, 0, &text, &len), 0);
 		p = parse(t, text);
 		assert_non_null(p);
-		for (int k = 0; k<6; k += (int)n> 6 ? 2 : 1) {
+		/* The by-driver links are made when the program uses them. */
+		csource_opts_default(&o);
+		c = gen(p, &o, err, sizeof(err));
+		assert_non_null(c);
+		assert_int_equal(!!strstr(text, "/dev/dri/by-driver/"),
+				 !!strstr(c, "\tdrm_nodes_setup();"));
+		free(c);
+		for (int k = 0; k < 6; k += step) {
 			check_builds(p, (int)i + k, names[i]);
 			built++;
 		}
@@ -376,6 +386,51 @@ static void test_host_run(void **state)
 	free(syzkaller);
 }
 
+/* The setuid sandbox drops to nobody with group video (as root only);
+ * two procs repeating twice run the program four times. */
+static void test_sandbox_procs(void **state)
+{
+	char *syzkaller = path_join(shared_dir, "syzkaller");
+	struct syz_target *t = load(syzkaller, NULL);
+	struct csource_opts o;
+	char err[512], *c, *e, cmd[512];
+	struct prog *p;
+	int n = 0;
+
+	(void)state;
+	assert_non_null(t);
+	p = parse(t, "getuid()\ngetgid()\ngetpid()\n");
+	assert_non_null(p);
+	csource_opts_default(&o);
+	o.procs = 2;
+	o.repeat = 2;
+	o.sandbox = CSOURCE_SANDBOX_SETUID;
+	c = gen(p, &o, err, sizeof(err));
+	assert_non_null(c);
+	/* root's setup first, then the sandbox, then the programs */
+	assert_true(strstr(c, "\tprocs_fork();") <
+		    strstr(c, "\tsandbox_setuid();"));
+	assert_true(strstr(c, "\tsandbox_setuid();") < strstr(c, "\tloop();"));
+	assert_int_equal(build(c, "sbx", "-DCSOURCE_VERBOSE"), 0);
+	free(c);
+	if (geteuid() != 0) {
+		printf("sandbox: not root, not run\n");
+	} else {
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && timeout 60 ./sbx 2>sbx.stderr", tmp_dir);
+		assert_int_equal(run(cmd), 0);
+		e = slurp("sbx.stderr");
+		for (const char *s = e; (s = strstr(s, "call 0: 65534 ")); s++)
+			n++;
+		if (n != 4 || !strstr(e, "call 1: 65534 "))
+			fail_msg("want 4 runs as nobody:\n%s", e);
+		free(e);
+	}
+	prog_free(p);
+	syz_target_free(t);
+	free(syzkaller);
+}
+
 /* A program that blocks forever (read of an empty pipe), threaded and
  * repeated: each call is given up after the call timeout and each run
  * killed after the program timeout, so the reproducer ends. */
@@ -445,6 +500,16 @@ static void test_errors(void **state)
 	o.fault_call = 3;
 	assert_null(gen(p, &o, err, sizeof(err)));
 	assert_non_null(strstr(err, "fault call"));
+	/* Fault injection: debugfs set up, the call armed and checked. */
+	csource_opts_default(&o);
+	o.fault_call = 0;
+	o.fault_nth = 4;
+	c = gen(p, &o, err, sizeof(err));
+	assert_non_null(c);
+	assert_non_null(strstr(c, "\tfault_setup();"));
+	assert_non_null(strstr(c, "fault_fd = fault_arm(4);"));
+	assert_non_null(strstr(c, "fault_fired(fault_fd)"));
+	free(c);
 	/* A simple program's C has none of the runtime it does not use. */
 	csource_opts_default(&o);
 	c = gen(p, &o, err, sizeof(err));
@@ -532,6 +597,178 @@ static void test_features(void **state)
 	free(syzkaller);
 }
 
+/* ---- The data area, checked against the executor's semantics ---- */
+
+/* What executor/exec.c stores for a copyin (results all unset). */
+static void ref_copyin(uint8_t *mem, const struct exec_insn *in)
+{
+	const struct exec_arg *a = &in->arg;
+	uint8_t *p = mem + in->addr;
+	uint64_t v = a->value, old = 0, mask, acc = 0;
+	char tmp[32];
+
+	if (a->kind == EXEC_ARG_DATA) {
+		memcpy(p, a->data, a->size);
+		return;
+	}
+	if (a->kind == EXEC_ARG_CSUM) {
+		for (uint32_t i = 0; i < a->n_chunks; i++) {
+			const struct exec_chunk *c = &a->chunks[i];
+			const uint8_t *q = c->kind == EXEC_CHUNK_DATA ?
+						   mem + c->a :
+						   (const uint8_t *)&c->a;
+			for (uint64_t k = 0; k + 1 < c->b; k += 2)
+				acc += (uint64_t)(q[k] | q[k + 1] << 8);
+			if (c->b % 2)
+				acc += q[c->b - 1];
+		}
+		while (acc >> 16)
+			acc = (acc & 0xffff) + (acc >> 16);
+		p[0] = (uint8_t)~acc;
+		p[1] = (uint8_t)(~acc >> 8);
+		return;
+	}
+	if (a->kind == EXEC_ARG_CONST && a->addr)
+		v += EXEC_DATA_ADDR;
+	if (a->format >= EXEC_FMT_STR_DEC) {
+		snprintf(tmp, sizeof(tmp),
+			 a->format == EXEC_FMT_STR_DEC ? "%020llu" :
+			 a->format == EXEC_FMT_STR_HEX ? "0x%016llx" :
+							 "%023llo",
+			 (unsigned long long)v);
+		memcpy(p, tmp, a->size);
+		return;
+	}
+	if (a->bf_len) {
+		memcpy(&old, p, a->size);
+		if (a->format == EXEC_FMT_BIG_ENDIAN)
+			old = exec_bswap(old, a->size);
+		mask = a->bf_len >= 64 ? ~0ull :
+					 ((1ull << a->bf_len) - 1) << a->bf_off;
+		v = (old & ~mask) | ((v << a->bf_off) & mask);
+	}
+	if (a->format == EXEC_FMT_BIG_ENDIAN)
+		v = exec_bswap(v, a->size);
+	memcpy(p, &v, a->size);
+}
+
+/* The data area after the program's copyins (calls fail, so nothing
+ * is copied out); *size its length. Caller frees. */
+static uint8_t *ref_data(const struct prog *p, size_t *size)
+{
+	static struct exec_insn in;
+	struct exec_decoder d;
+	uint8_t *enc, *mem;
+	size_t len;
+
+	assert_int_equal(prog_encode(p, &enc, &len), 0);
+	assert_int_equal(exec_decode_init(&d, enc, len), 0);
+	mem = calloc(1, d.data_size + 1);
+	while (exec_decode_next(&d, &in) > 0) {
+		if (in.op == EXEC_OP_COPYIN)
+			ref_copyin(mem, &in);
+	}
+	*size = d.data_size;
+	free(enc);
+	return mem;
+}
+
+/* Packets (checksums, bitfields, big-endian fields) written to an
+ * invalid fd: the reproducer's data area, dumped after it ran, is the
+ * executor's byte for byte. */
+static void test_data_matches(void **state)
+{
+	static const char *const pat[] = { "write$tun" };
+	char *syzkaller = path_join(shared_dir, "syzkaller");
+	struct syz_target *t = load(syzkaller, NULL);
+	struct syz_select_opts so = { .enable = pat,
+				      .n_enable = 1,
+				      .add_producers = true };
+	struct syz_selection *sel = NULL;
+	struct prog_choice *ct;
+	struct prog_rand r;
+	char path[512], cmd[2048];
+	int checked = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(t);
+	snprintf(path, sizeof(path), "%s/dump_main.c", tmp_dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "#include <stdlib.h>\n#include <unistd.h>\n"
+		   "int repro_main(void);\n"
+		   "int main(int argc, char **argv)\n{\n"
+		   "\tsize_t n = argc > 1 ? strtoul(argv[1], NULL, 0) : 0;\n"
+		   "\trepro_main();\n"
+		   "\treturn write(1, (void *)0x7f0000000000ul, n) != "
+		   "(ssize_t)n;\n}\n");
+	fclose(f);
+	assert_int_equal(syz_select(t, &so, &sel, NULL), 0);
+	ct = prog_choice_new(t, sel->enabled);
+	prog_rand_seed(&r, 3);
+	for (int i = 0; i < 40 && checked < 6; i++) {
+		struct csource_opts o;
+		char err[512], *c, *got;
+		struct prog *p;
+		uint8_t *want;
+		size_t size, k, n_got;
+
+		assert_int_equal(prog_generate(t, ct, &r, 4, &p), 0);
+		for (k = p->n_calls; k-- > 0;) {
+			if (strcmp(p->calls[k]->meta->name, "write$tun"))
+				prog_remove_call(p, k);
+		}
+		if (!p->n_calls) {
+			prog_free(p);
+			continue;
+		}
+		want = ref_data(p, &size);
+		csource_opts_default(&o);
+		c = gen(p, &o, err, sizeof(err));
+		assert_non_null(c);
+		snprintf(path, sizeof(path), "%s/dump.c", tmp_dir);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(c, f);
+		fclose(f);
+		snprintf(
+			cmd, sizeof(cmd),
+			"cd %s && gcc -O2 -Wall -Wextra -Werror -c dump.c "
+			"-Dmain=repro_main -o dump.o && gcc -O2 -c dump_main.c "
+			"-o dump_main.o && gcc -static -pthread dump.o "
+			"dump_main.o -o dump && ./dump %zu > dump.bin",
+			tmp_dir, size);
+		assert_int_equal(run(cmd), 0);
+		got = slurp("dump.bin");
+		snprintf(path, sizeof(path), "%s/dump.bin", tmp_dir);
+		{
+			struct stat st;
+			assert_int_equal(stat(path, &st), 0);
+			n_got = (size_t)st.st_size;
+		}
+		assert_int_equal(n_got, size);
+		for (k = 0; k < size; k++) {
+			if ((uint8_t)got[k] != want[k])
+				fail_msg(
+					"program %d: data byte 0x%zx is 0x%02x, "
+					"the executor writes 0x%02x",
+					i, k, (uint8_t)got[k], want[k]);
+		}
+		checked++;
+		free(got);
+		free(want);
+		free(c);
+		prog_free(p);
+	}
+	printf("data: %d packet programs match byte for byte\n", checked);
+	assert_true(checked >= 3);
+	prog_choice_free(ct);
+	syz_selection_free(sel);
+	syz_target_free(t);
+	free(syzkaller);
+}
+
 /* Random programs over drmfuzz's descriptions: every one is written
  * out; a sample of them builds. */
 static void test_property(void **state)
@@ -578,8 +815,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_host_run),
 		cmocka_unit_test(test_terminates),
+		cmocka_unit_test(test_sandbox_procs),
 		cmocka_unit_test(test_seeds),
 		cmocka_unit_test(test_syzkaller),
+		cmocka_unit_test(test_data_matches),
 		cmocka_unit_test(test_features),
 		cmocka_unit_test(test_property),
 	};
