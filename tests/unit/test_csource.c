@@ -386,6 +386,49 @@ static void test_host_run(void **state)
 	free(syzkaller);
 }
 
+/* An async read of a pipe is not waited for: the write after it runs
+ * while it blocks and completes it. Reruns repeat the call. */
+static void test_async_rerun(void **state)
+{
+	char *syzkaller = path_join(shared_dir, "syzkaller");
+	struct syz_target *t = load(syzkaller, NULL);
+	struct csource_opts o;
+	char err[512], *c, *e, cmd[512];
+	struct prog *p;
+
+	(void)state;
+	assert_non_null(t);
+	p = parse(t, "pipe(&(0x7f0000000000)={<r0=>0xffffffffffffffff, "
+		     "<r1=>0xffffffffffffffff})\n"
+		     "read(r0, &(0x7f0000000100)=\"\"/8, 0x8) (async)\n"
+		     "write(r1, &(0x7f0000000200)=\"6869\", 0x2)\n"
+		     "getpid() (rerun: 3)\n");
+	assert_non_null(p);
+	assert_true(p->calls[1]->props.async);
+	csource_opts_default(&o);
+	o.call_timeout_ms = 5000;
+	c = gen(p, &o, err, sizeof(err));
+	assert_non_null(c);
+	assert_non_null(strstr(c, "call_start(1, call_1"));
+	assert_null(strstr(c, "call_wait(1);"));
+	assert_non_null(strstr(c, "call_wait(2);"));
+	assert_non_null(strstr(c, "for (int i = 0; i < 3; i++)"));
+	assert_int_equal(build(c, "async", "-DCSOURCE_VERBOSE"), 0);
+	free(c);
+	/* Were the read waited for, the run would take the 5 s timeout. */
+	snprintf(cmd, sizeof(cmd), "cd %s && timeout 4 ./async 2>async.stderr",
+		 tmp_dir);
+	assert_int_equal(run(cmd), 0);
+	e = slurp("async.stderr");
+	if (!strstr(e, "call 1: 2 (errno 0)") ||
+	    !strstr(e, "call 2: 2 (errno 0)"))
+		fail_msg("async read not completed by the write:\n%s", e);
+	free(e);
+	prog_free(p);
+	syz_target_free(t);
+	free(syzkaller);
+}
+
 /* The setuid sandbox drops to nobody with group video (as root only);
  * two procs repeating twice run the program four times. */
 static void test_sandbox_procs(void **state)
@@ -816,6 +859,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_host_run),
 		cmocka_unit_test(test_terminates),
 		cmocka_unit_test(test_sandbox_procs),
+		cmocka_unit_test(test_async_rerun),
 		cmocka_unit_test(test_seeds),
 		cmocka_unit_test(test_syzkaller),
 		cmocka_unit_test(test_data_matches),
