@@ -539,7 +539,7 @@ static int put_program(struct gen *g, const uint8_t *enc, size_t len,
 				out(g, ", ");
 			put_value(g, &in.args[i]);
 		}
-		out(g, " });\n");
+		out(g, "%s });\n", in.n_args ? "" : "0");
 		if (!(in.flags & EXEC_CALL_ASYNC)) {
 			if (g->o.collide && pair < 0) {
 				pair = (int64_t)idx;
@@ -675,7 +675,8 @@ static void put_main(struct gen *g)
 		out(g, "\tnonfailing_install();\n");
 	if (g->n.fault)
 		out(g, "\tfault_setup();\n");
-	if (g->want[section_find(g, "drm_nodes")])
+	if (section_find(g, "drm_nodes") >= 0 &&
+	    g->want[section_find(g, "drm_nodes")])
 		out(g, "\tdrm_nodes_setup();\n");
 	if (g->o.procs > 1)
 		out(g, "\tprocs_fork();\n");
@@ -777,6 +778,7 @@ int csource_write(const struct prog *p, const struct csource_opts *o,
 		  struct buf *buf, char *err, size_t cap)
 {
 	struct gen *g = calloc(1, sizeof(*g));
+	struct buf text = { 0 };
 	struct prog *q = NULL;
 	uint8_t *enc = NULL;
 	size_t len = 0;
@@ -786,7 +788,7 @@ int csource_write(const struct prog *p, const struct csource_opts *o,
 		return -ENOMEM;
 	err[0] = 0;
 	g->o = *o;
-	g->out = buf;
+	g->out = &text; /* appended to @buf only when complete */
 	rc = check_opts(p, o, err, cap);
 	if (!rc && o->fault_call >= 0) {
 		/* Only the chosen call injects a fault. */
@@ -851,9 +853,12 @@ int csource_write(const struct prog *p, const struct csource_opts *o,
 		put_program(g, enc, len, false);
 		put_main(g);
 		rc = g->err;
+		if (!rc && buf_append(buf, text.data, text.len))
+			rc = -ENOMEM;
 		if (rc)
 			snprintf(err, cap, "%s", strerror(-rc));
 	}
+	buf_free(&text);
 	free(enc);
 	prog_free(q);
 	free(g);

@@ -37,10 +37,10 @@ struct csource_opts {
 void csource_opts_default(struct csource_opts *o);
 
 /*
- * Append the C program for @p to @out. 0, or a negative errno with a
- * message in @err: -ENOTSUP for a call that cannot be written out (named
- * in the message), -EINVAL for bad options, -E2BIG or -ENOMEM from
- * encoding.
+ * Append the C program for @p to @out (nothing on failure). 0, or a
+ * negative errno with a message in @err: -ENOTSUP for a call that cannot
+ * be written out (named in the message), -EINVAL for bad options, -E2BIG
+ * or -ENOMEM from encoding.
  */
 int csource_write(const struct prog *p, const struct csource_opts *o,
 		  struct buf *out, char *err, size_t cap);

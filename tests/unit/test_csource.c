@@ -429,6 +429,58 @@ static void test_async_rerun(void **state)
 	free(syzkaller);
 }
 
+/* The pseudo calls, a result with op_div/op_add, a pid formatted as
+ * text at run time, two procs, threaded: builds and runs. */
+static void test_pseudo_ops(void **state)
+{
+	char *syzkaller = path_join(shared_dir, "syzkaller");
+	struct syz_target *t = load(syzkaller, NULL);
+	struct csource_opts o;
+	char err[512], *c, *e, cmd[512];
+	struct prog *p;
+
+	(void)state;
+	assert_non_null(t);
+	p = parse(t,
+		  "r0 = syz_open_procfs(0x0, &(0x7f0000000000)='status\\x00')\n"
+		  "r1 = getpid()\n"
+		  "write$cgroup_pid(0xffffffffffffffff, &(0x7f0000000100)=r1, "
+		  "0x12)\n"
+		  "close(r0/0x1+0x64)\n"
+		  "r2 = syz_open_pts(0xffffffffffffffff, 0x0)\n"
+		  "close(r2)\n"
+		  "r3 = syz_init_net_socket$bt_hci(0x1f, 0x3, 0x1)\n"
+		  "close(r3)\n"
+		  "r4 = syz_open_dev$loop(&(0x7f0000000200)='/dev/loop#\\x00', "
+		  "0x3e7, 0x0)\n"
+		  "close(r4)\n");
+	assert_non_null(p);
+	csource_opts_default(&o);
+	o.threaded = true;
+	o.procs = 2;
+	c = gen(p, &o, err, sizeof(err));
+	assert_non_null(c);
+	assert_non_null(strstr(c, "res_get_op(0, 0x1, 0x64, "));
+	assert_non_null(strstr(c, "str_store(0x7f0000000100, 'x', res_get(1"));
+	assert_non_null(strstr(c, "static long syz_open_dev("));
+	assert_non_null(strstr(c, "static long syz_init_net_socket("));
+	assert_int_equal(build(c, "pseudo", "-DCSOURCE_VERBOSE"), 0);
+	free(c);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && timeout 60 ./pseudo 2>pseudo.stderr", tmp_dir);
+	assert_int_equal(run(cmd), 0);
+	e = slurp("pseudo.stderr");
+	/* /proc/self/status opens (fd 3); fd 3 + 100 does not exist */
+	if (!strstr(e, "call 0: 3 (errno 0)") ||
+	    !strstr(e, "call 3: -1 (errno 9)") ||
+	    !strstr(e, "call 4: -1 (errno 9)"))
+		fail_msg("unexpected results:\n%s", e);
+	free(e);
+	prog_free(p);
+	syz_target_free(t);
+	free(syzkaller);
+}
+
 /* The setuid sandbox drops to nobody with group video (as root only);
  * two procs repeating twice run the program four times. */
 static void test_sandbox_procs(void **state)
@@ -860,6 +912,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_terminates),
 		cmocka_unit_test(test_sandbox_procs),
 		cmocka_unit_test(test_async_rerun),
+		cmocka_unit_test(test_pseudo_ops),
 		cmocka_unit_test(test_seeds),
 		cmocka_unit_test(test_syzkaller),
 		cmocka_unit_test(test_data_matches),
