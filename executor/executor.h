@@ -1,7 +1,7 @@
 /*
  * drmfuzz-executor: what its modules offer each other and the unit tests.
  * The guest side; links nothing of src/, only include/. No heap: memory
- * is static or mmap()ed at start-up (docs/architecture-executor.md).
+ * is static or mmap()ed at start-up (docs/architecture.md).
  */
 #ifndef DRMFUZZ_EXECUTOR_H
 #define DRMFUZZ_EXECUTOR_H

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The executor's own rules (docs/architecture-executor.md), checked the
+# The executor's own rules (docs/architecture.md), checked the
 # way syzkaller's executor/style_test.go checks its own. Prints each
 # violation as file:line: rule and exits 1 on any.
 #   heap:     no allocator calls at all (memory is static or mmap()ed);
