@@ -1,0 +1,211 @@
+/*
+ * Unit tests: program logs. Finding programs among console lines, the
+ * header's proc and options (ours and syzkaller's fault-call form),
+ * logs with nothing to find, and a write/read round trip. The programs
+ * are over drmfuzz's descriptions and the test module's (tests/kbugs).
+ * argv: descriptions_dir kbugs_dir
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "prog/prog.h"
+#include "repro/log.h"
+#include "syzlang/target.h"
+#include "util/buf.h"
+
+static const char *dirs[2];
+static struct syz_target *target;
+
+#define OPEN                                   \
+	"r0 = openat$dfb(0xffffffffffffff9c, " \
+	"&(0x7f0000000000)='/dev/drmfuzz_bugs\\x00', 0x2, 0x0)\n"
+#define CREATE                                                       \
+	"ioctl$DFB_CREATE(r0, 0xc008df01, &(0x7f0000000040)={0x40, " \
+	"<r1=>0x0})\n"
+#define DESTROY "ioctl$DFB_DESTROY(r0, 0x4004df03, &(0x7f00000000c0)=r1)\n"
+
+static int setup(void **state)
+{
+	struct syz_load_opts o = { .desc_dirs = dirs, .n_desc_dirs = 2 };
+	(void)state;
+	return syz_target_load(&o, &target, NULL) ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	syz_target_free(target);
+	return 0;
+}
+
+static void parse(const char *text, struct repro_log *l)
+{
+	assert_int_equal(repro_log_parse(target, text, strlen(text), l), 0);
+}
+
+static void test_interleaved(void **state)
+{
+	static const char log[] =
+		"[   10.000001] drmfuzz: init done\n"
+		"2026/12/08 10:00:00 executing program 1:\n" OPEN
+		"[   10.100000] some console line\n" CREATE DESTROY "\n"
+		"executing program 0:\n" OPEN
+		"[   10.200000] BUG: KASAN: use-after-free in foo\n"
+		"[   10.200001] Read of size 4\n";
+	struct repro_log l;
+	char *text;
+	(void)state;
+
+	parse(log, &l);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.headers, 2);
+	assert_int_equal(l.v[0].proc, 1);
+	assert_int_equal(l.v[0].p->n_calls, 3);
+	assert_int_equal(l.v[0].line, 2);
+	assert_int_equal(l.v[0].skipped, 1); /* the console line between */
+	assert_int_equal(l.v[1].proc, 0);
+	assert_int_equal(l.v[1].p->n_calls, 1);
+	assert_int_equal(l.v[1].skipped,
+			 0); /* the splat follows, not between */
+	assert_true(l.v[0].end == l.v[1].start);
+	assert_int_equal(l.v[1].end, sizeof(log) - 1);
+	text = prog_print(l.v[0].p);
+	assert_string_equal(text, OPEN CREATE DESTROY);
+	free(text);
+	repro_log_free(&l);
+}
+
+static void test_fault_call(void **state)
+{
+	static const char log[] = "executing program 3 (fault-call:1 "
+				  "fault-nth:4):\n" OPEN CREATE;
+	struct repro_log l;
+	(void)state;
+
+	parse(log, &l);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].proc, 3);
+	assert_int_equal(l.v[0].p->calls[0]->props.fail_nth, 0);
+	assert_int_equal(l.v[0].p->calls[1]->props.fail_nth, 5);
+	repro_log_free(&l);
+}
+
+static void test_options(void **state)
+{
+	static const char log[] = "executing program 2 (threaded collide "
+				  "repeat=0 procs=2 sandbox=setuid):\n" OPEN;
+	struct repro_log l;
+	(void)state;
+
+	parse(log, &l);
+	assert_int_equal(l.n, 1);
+	assert_true(l.v[0].has_opts);
+	assert_true(l.v[0].opts.threaded);
+	assert_true(l.v[0].opts.collide);
+	assert_int_equal(l.v[0].opts.repeat, 0);
+	assert_int_equal(l.v[0].opts.procs, 2);
+	assert_true(l.v[0].opts.sandbox_setuid);
+	repro_log_free(&l);
+}
+
+static void test_nothing(void **state)
+{
+	static const char console[] = "[    0.000000] Linux version 6.1\n"
+				      "[    1.000000] BUG: something\n";
+	static const char bad[] = "executing program 0:\n"
+				  "nosuchcall$x(0x1)\n"
+				  "executing program 1:\n";
+	struct repro_log l;
+	(void)state;
+
+	parse("", &l);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(l.headers, 0);
+	repro_log_free(&l);
+	parse(console, &l);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(l.headers, 0);
+	repro_log_free(&l);
+	parse(bad, &l);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(l.headers, 2);
+	assert_int_equal(l.empty, 2);
+	repro_log_free(&l);
+}
+
+static void test_round_trip(void **state)
+{
+	struct repro_opts o = { .threaded = true, .repeat = 5, .procs = 1 };
+	struct buf b = { 0 };
+	struct repro_log l;
+	char *text;
+	(void)state;
+
+	assert_int_equal(repro_log_format(&b, 4, &o, OPEN CREATE DESTROY), 0);
+	assert_int_equal(repro_log_format(&b, 0, NULL, OPEN), 0);
+	assert_string_equal(b.data,
+			    "executing program 4 (threaded repeat=5 "
+			    "procs=1 sandbox=none):\n" OPEN CREATE DESTROY
+			    "executing program 0:\n" OPEN);
+	parse(b.data, &l);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.v[0].proc, 4);
+	assert_true(l.v[0].opts.threaded);
+	assert_int_equal(l.v[0].opts.repeat, 5);
+	assert_false(l.v[1].has_opts);
+	text = prog_print(l.v[0].p);
+	assert_string_equal(text, OPEN CREATE DESTROY);
+	free(text);
+	repro_log_free(&l);
+	buf_free(&b);
+}
+
+static void test_opts_errors(void **state)
+{
+	struct repro_opts o = { 0 };
+	char err[256];
+	(void)state;
+
+	assert_int_equal(repro_opts_parse("threaded procs=0", &o, err,
+					  sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "'procs=0'"));
+	assert_int_equal(repro_opts_parse("sandbox=android", &o, err,
+					  sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "'sandbox=android'"));
+	assert_int_equal(repro_opts_parse("repeat=x", &o, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(
+		repro_opts_parse(" collide,fault ", &o, err, sizeof(err)), 0);
+	assert_true(o.collide && o.fault);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_interleaved),
+		cmocka_unit_test(test_fault_call),
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_nothing),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_opts_errors),
+	};
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s DESCRIPTIONS_DIR KBUGS_DIR\n",
+			argv[0]);
+		return 2;
+	}
+	dirs[0] = argv[1];
+	dirs[1] = argv[2];
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
