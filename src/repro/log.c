@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,5 +291,148 @@ int repro_log_parse(const struct syz_target *t, const char *data, size_t len,
 	buf_free(&cur);
 	if (err)
 		repro_log_free(out);
+	return err;
+}
+
+/* ---- the ring of programs sent ---- */
+
+struct ring_entry {
+	int proc;
+	bool has_opts;
+	struct repro_opts opts;
+	char *text;
+	uint64_t off;
+	double when;
+};
+
+struct repro_ring {
+	pthread_mutex_t lock;
+	struct ring_entry *v;
+	size_t max, head, n; /* oldest at head */
+};
+
+struct repro_ring *repro_ring_new(size_t max)
+{
+	struct repro_ring *r = calloc(1, sizeof(*r));
+
+	if (!r || !max)
+		goto fail;
+	r->v = calloc(max, sizeof(*r->v));
+	if (!r->v)
+		goto fail;
+	r->max = max;
+	pthread_mutex_init(&r->lock, NULL);
+	return r;
+fail:
+	free(r);
+	return NULL;
+}
+
+static void ring_clear(struct repro_ring *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[(r->head + i) % r->max].text);
+	r->head = 0;
+	r->n = 0;
+}
+
+void repro_ring_free(struct repro_ring *r)
+{
+	if (!r)
+		return;
+	ring_clear(r);
+	pthread_mutex_destroy(&r->lock);
+	free(r->v);
+	free(r);
+}
+
+void repro_ring_reset(struct repro_ring *r)
+{
+	pthread_mutex_lock(&r->lock);
+	ring_clear(r);
+	pthread_mutex_unlock(&r->lock);
+}
+
+int repro_ring_add(struct repro_ring *r, int proc,
+		   const struct repro_opts *opts, const char *prog_text,
+		   uint64_t console_off, double when)
+{
+	char *copy = strdup(prog_text);
+	struct ring_entry *e;
+
+	if (!copy)
+		return -ENOMEM;
+	pthread_mutex_lock(&r->lock);
+	if (r->n == r->max) {
+		free(r->v[r->head].text);
+		r->head = (r->head + 1) % r->max;
+		r->n--;
+	}
+	e = &r->v[(r->head + r->n) % r->max];
+	r->n++;
+	e->proc = proc;
+	e->has_opts = opts != NULL;
+	if (opts)
+		e->opts = *opts;
+	e->text = copy;
+	e->off = console_off;
+	e->when = when;
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}
+
+size_t repro_ring_count(struct repro_ring *r)
+{
+	size_t n;
+
+	pthread_mutex_lock(&r->lock);
+	n = r->n;
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
+/* The first line start at or after @off in @s (len when none). */
+static size_t line_start(const char *s, size_t len, uint64_t off)
+{
+	const char *nl;
+
+	if (off == 0)
+		return 0;
+	if (off >= len)
+		return len;
+	if (s[off - 1] == '\n')
+		return (size_t)off;
+	nl = memchr(s + off, '\n', len - (size_t)off);
+	return nl ? (size_t)(nl - s) + 1 : len;
+}
+
+int repro_ring_merge(struct repro_ring *r, const char *console, size_t len,
+		     double since, struct buf *out)
+{
+	size_t done = 0;
+	int err = 0;
+
+	pthread_mutex_lock(&r->lock);
+	for (size_t i = 0; i < r->n && !err; i++) {
+		const struct ring_entry *e = &r->v[(r->head + i) % r->max];
+		size_t at;
+
+		if (e->when < since)
+			continue;
+		at = line_start(console, len, e->off);
+		if (at > done) {
+			err = buf_append(out, console + done, at - done);
+			done = at;
+		}
+		if (!err && done && console[done - 1] != '\n')
+			err = buf_putc(out, '\n');
+		if (!err)
+			err = repro_log_format(out, e->proc,
+					       e->has_opts ? &e->opts : NULL,
+					       e->text);
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (!err && done < len)
+		err = buf_append(out, console + done, len - done);
 	return err;
 }

@@ -74,4 +74,36 @@ char *repro_opts_string(const struct repro_opts *o);
 int repro_opts_parse(const char *s, struct repro_opts *o, char *err,
 		     size_t cap);
 
+/*
+ * The programs a machine was sent, newest last, for its crash log: a
+ * bounded ring (at most @max entries; thread-safe). Each entry remembers
+ * where the machine's console stood when the program was sent, so the
+ * crash log can interleave programs with console lines as they happened.
+ */
+struct repro_ring;
+
+/* NULL on ENOMEM. */
+struct repro_ring *repro_ring_new(size_t max);
+void repro_ring_free(struct repro_ring *r);
+/* Forget everything (the machine booted again: a new console). */
+void repro_ring_reset(struct repro_ring *r);
+/*
+ * Record that @prog_text was sent to proc @proc with @opts (may be NULL)
+ * when the console log was @console_off bytes long, at @when (Unix
+ * seconds). 0 or -ENOMEM (the entry is dropped).
+ */
+int repro_ring_add(struct repro_ring *r, int proc,
+		   const struct repro_opts *opts, const char *prog_text,
+		   uint64_t console_off, double when);
+size_t repro_ring_count(struct repro_ring *r);
+
+/*
+ * The crash log in syzkaller's form: the console bytes @console (the
+ * whole console since boot), with each program sent at or after @since
+ * (Unix seconds; 0: all) written out before the first console line that
+ * starts at or after its offset. Appends to @out; 0 or -ENOMEM.
+ */
+int repro_ring_merge(struct repro_ring *r, const char *console, size_t len,
+		     double since, struct buf *out);
+
 #endif

@@ -189,6 +189,51 @@ static void test_opts_errors(void **state)
 	assert_true(o.collide && o.fault);
 }
 
+static void test_ring(void **state)
+{
+	static const char console[] = "[ 1.0] boot\n"
+				      "[ 2.0] half a li"
+				      "ne\n"
+				      "[ 3.0] BUG: crash\n";
+	struct repro_ring *r = repro_ring_new(2);
+	struct repro_opts o = { .collide = true, .repeat = 1, .procs = 1 };
+	struct buf b = { 0 };
+	(void)state;
+
+	assert_non_null(r);
+	/* The oldest of three is dropped; offsets snap to line starts. */
+	assert_int_equal(repro_ring_add(r, 0, NULL, OPEN, 0, 100.0), 0);
+	assert_int_equal(repro_ring_add(r, 1, NULL, OPEN, 12, 101.0), 0);
+	assert_int_equal(repro_ring_add(r, 2, &o, OPEN CREATE, 20, 102.0), 0);
+	assert_int_equal(repro_ring_count(r), 2);
+	assert_int_equal(
+		repro_ring_merge(r, console, sizeof(console) - 1, 0, &b), 0);
+	assert_string_equal(b.data,
+			    "[ 1.0] boot\n"
+			    "executing program 1:\n" OPEN "[ 2.0] half a line\n"
+			    "executing program 2 (collide repeat=1 "
+			    "procs=1 sandbox=none):\n" OPEN CREATE
+			    "[ 3.0] BUG: crash\n");
+	buf_reset(&b);
+	/* Only what was sent since a time; a program past the end. */
+	assert_int_equal(repro_ring_add(r, 3, NULL, OPEN, 1000, 103.0), 0);
+	assert_int_equal(repro_ring_merge(r, console, sizeof(console) - 1,
+					  102.5, &b),
+			 0);
+	assert_string_equal(b.data, "[ 1.0] boot\n"
+				    "[ 2.0] half a line\n"
+				    "[ 3.0] BUG: crash\n"
+				    "executing program 3:\n" OPEN);
+	buf_reset(&b);
+	repro_ring_reset(r);
+	assert_int_equal(repro_ring_count(r), 0);
+	assert_int_equal(repro_ring_merge(r, "x", 1, 0, &b), 0);
+	assert_string_equal(b.data, "x");
+	buf_free(&b);
+	repro_ring_free(r);
+	repro_ring_free(NULL);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +243,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_nothing),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_opts_errors),
+		cmocka_unit_test(test_ring),
 	};
 
 	if (argc != 3) {
