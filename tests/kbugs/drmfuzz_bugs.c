@@ -224,8 +224,7 @@ err:
 	return -ENOMEM;
 }
 
-static noinline long dfb_ioctl_configure(struct dfb_file *df,
-					 void __user *uarg)
+static noinline long dfb_ioctl_configure(struct dfb_file *df, void __user *uarg)
 {
 	struct dfb_config arg;
 	u8 *buf;
