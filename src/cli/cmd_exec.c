@@ -23,6 +23,7 @@
 #include "util/datadir.h"
 #include "util/fileio.h"
 #include "util/log.h"
+#include "vm/qemu.h"
 #include "vm/vm.h"
 
 #define EXEC_MAX_PROGS 256

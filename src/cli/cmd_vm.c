@@ -10,6 +10,7 @@
 #include "manager/machine.h"
 #include "util/fileio.h"
 #include "util/log.h"
+#include "vm/qemu.h"
 #include "vm/vm.h"
 
 static void vm_usage(FILE *f)

@@ -10,6 +10,7 @@
 #include "prog/prog.h"
 #include "signal/signal.h"
 #include "util/log.h"
+#include "vm/qemu.h"
 #include "vm/vm.h"
 
 struct exec_client {

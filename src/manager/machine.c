@@ -8,6 +8,7 @@
 #include "kernel/kbuild.h"
 #include "util/fileio.h"
 #include "util/log.h"
+#include "vm/initramfs.h"
 
 static int resolve_kernel(const struct mgr_config *cfg, const char *kernel,
 			  struct machine *m)
@@ -48,7 +49,7 @@ int machine_prepare(const struct mgr_config *cfg, const char *kernel,
 	memset(m, 0, sizeof(*m));
 	if (!accel)
 		accel = cfg->vm.accel;
-	if (vm_accel_parse(accel, &m->opts.accel)) {
+	if (vm_accel_parse(accel, &m->qemu.accel)) {
 		log_err("accelerator '%s': expected auto, kvm or tcg", accel);
 		return -EINVAL;
 	}
@@ -64,13 +65,14 @@ int machine_prepare(const struct mgr_config *cfg, const char *kernel,
 	free(executor);
 	if (err)
 		return err;
-	m->opts.kernel = m->kernel;
-	m->opts.initrd = m->initrd;
-	m->opts.qemu = cfg->vm.qemu;
-	m->opts.qemu_args = cfg->vm.qemu_args;
-	m->opts.cmdline = cfg->vm.cmdline;
-	m->opts.cpu = cfg->vm.cpu;
-	m->opts.mem = cfg->vm.mem;
+	m->qemu.kernel = m->kernel;
+	m->qemu.initrd = m->initrd;
+	m->qemu.qemu = cfg->vm.qemu;
+	m->qemu.qemu_args = cfg->vm.qemu_args;
+	m->qemu.cmdline = cfg->vm.cmdline;
+	m->qemu.cpu = cfg->vm.cpu;
+	m->qemu.mem = cfg->vm.mem;
+	m->opts.config = &m->qemu;
 	return 0;
 }
 

@@ -9,12 +9,14 @@
 #define DRMFUZZ_MANAGER_MACHINE_H
 
 #include "config/config.h"
+#include "vm/qemu.h"
 #include "vm/vm.h"
 
 struct machine {
 	char *kernel; /* bzImage */
 	char *vmlinux; /* NULL when unknown (vm.kernel without kernel_obj) */
 	char *initrd;
+	struct vm_qemu_config qemu; /* opts.config */
 	struct vm_opts opts; /* points into this struct and the config */
 };
 

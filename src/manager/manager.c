@@ -29,6 +29,7 @@
 #include "util/datadir.h"
 #include "util/fileio.h"
 #include "util/log.h"
+#include "vm/qemu.h"
 #include "vm/vm.h"
 #include "web/web.h"
 

@@ -1,9 +1,4 @@
-/*
- * The fake backend, for tests: runs o->argv as a local process whose
- * stdin/stdout is the transport (a socketpair) and whose stderr is the
- * console. With drmfuzz-executor --stdio it exercises the real executor;
- * with a shell one-liner it plays a broken machine.
- */
+/* The fake backend (see fake.h): struct vm_fake_config's process. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -12,14 +7,16 @@
 
 #include "util/log.h"
 #include "util/spawn.h"
+#include "fake.h"
 #include "vm_impl.h"
 
-static int fake_start(struct vm *vm, const struct vm_opts *o)
+static int fake_start(struct vm *vm, const void *config)
 {
+	const struct vm_fake_config *o = config;
 	struct spawn_opts so = SPAWN_OPTS_DEFAULT;
 	int sp[2], con[2], err;
 
-	if (!o->argv || !o->argv[0])
+	if (!o || !o->argv || !o->argv[0])
 		return -EINVAL;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp))
 		return -errno;
@@ -51,5 +48,4 @@ static int fake_start(struct vm *vm, const struct vm_opts *o)
 const struct vm_ops vm_fake_ops = {
 	.name = "fake",
 	.start = fake_start,
-	.stop = NULL,
 };

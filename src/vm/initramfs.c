@@ -18,7 +18,7 @@
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/spawn.h"
-#include "vm.h"
+#include "initramfs.h"
 
 #define BUSYBOX "/bin/busybox"
 

@@ -1,8 +1,9 @@
 /*
- * Virtual machines running drmfuzz-executor: a backend (QEMU; a fake one
- * for tests; later isolated hosts over SSH) behind a table of functions,
- * and the backend-independent part: console capture to a log file, the
- * executor handshake, requests, and one clear error when a boot fails.
+ * Virtual machines running drmfuzz-executor, whatever the backend: QEMU
+ * (qemu.h), a fake one for tests (fake.h), later hosts over SSH. Each
+ * backend is a table of functions; what they share is here: the console
+ * captured into a log file, the executor's handshake and requests, one
+ * clear error when the machine fails, booting again after an early hang.
  */
 #ifndef DRMFUZZ_VM_VM_H
 #define DRMFUZZ_VM_VM_H
@@ -10,81 +11,67 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "wire.h"
 
 struct buf;
-
-enum vm_accel {
-	VM_ACCEL_AUTO, /* probe KVM, fall back to TCG */
-	VM_ACCEL_KVM,
-	VM_ACCEL_TCG,
-};
-
-/* "auto" | "kvm" | "tcg" (NULL: auto). 0 or -EINVAL. */
-int vm_accel_parse(const char *s, enum vm_accel *out);
-const char *vm_accel_name(enum vm_accel a);
-
-struct vm_opts {
-	const char *kernel; /* bzImage */
-	const char *initrd; /* the initramfs from vm_initramfs() */
-	const char *qemu; /* NULL: qemu-system-x86_64 */
-	const char *qemu_args; /* extra QEMU arguments, split on spaces */
-	const char *cmdline; /* appended to drmfuzz's kernel command line */
-	int cpu; /* vCPUs; 0: 2 */
-	int mem; /* MiB; 0: 2048 */
-	enum vm_accel accel; /* KVM or TCG; AUTO is resolved by vm_start */
-	const char *console_log; /* receives the whole console; required */
-	double boot_silence_s; /* hang detection at boot; 0: VM_BOOT_SILENCE_* */
-	char *const *argv; /* fake backend: the peer (stdio = transport) */
-};
-
 struct vm;
 
-/*
- * A backend starts one machine and hands over its streams. start() sets
- * vm->pid (killed with its process group by vm_free), vm->console_fd
- * (read end: console bytes, EOF when the machine is gone) and
- * vm->transport_fd (connected byte stream, or a listening socket when
- * vm->transport_listening: the peer connects once running).
- */
-struct vm_ops {
-	const char *name;
-	int (*start)(struct vm *vm, const struct vm_opts *o);
-	void (*stop)(struct vm *vm); /* NULL: kill the process group */
+struct vm_opts {
+	const char *console_log; /* receives the whole console; required */
+	double boot_silence_s; /* hang detection at boot; 0: the backend's */
+	/* The backend's own config (its header names the struct); read by
+	 * vm_start only. */
+	const void *config;
 };
 
-extern const struct vm_ops vm_qemu_ops;
-extern const struct vm_ops vm_fake_ops;
+/*
+ * A backend: how one machine of its kind starts and stops. The hooks get
+ * the machine as vm_impl.h describes it and log their own errors.
+ */
+struct vm_ops {
+	const char *name; /* in messages: "the qemu process exited" */
+	/*
+	 * Before the boot clock starts: check @config, set vm->priv, and
+	 * the boot's limits (vm->boot_timeout_ms, vm->boot_silence) where
+	 * the defaults do not fit. NULL: nothing to do. 0 or -errno.
+	 */
+	int (*setup)(struct vm *vm, const void *config);
+	/* Boot the machine and hand over its streams (vm_impl.h). */
+	int (*start)(struct vm *vm, const void *config);
+	/* End the machine; once, in vm_free, however far start got. NULL:
+	 * vm_free kills vm->pid's process group. */
+	void (*stop)(struct vm *vm);
+	/* Free vm->priv and whatever else is left; last in vm_free. */
+	void (*destroy)(struct vm *vm);
+};
 
 /*
- * Start a machine. Resolves VM_ACCEL_AUTO (qemu backend) with the cached
- * KVM probe. Returns 0 and *out (free with vm_free), or -errno after
- * logging one error saying what to do.
+ * Start a machine of backend @ops. Returns 0 and *out (free with
+ * vm_free), or -errno after logging one error saying what to do.
  */
 int vm_start(const struct vm_ops *ops, const struct vm_opts *o,
 	     struct vm **out);
 
 /*
- * Wait up to @timeout_ms (<= 0: the default, 30 s under KVM and 10x that
- * under TCG) for the executor's HELLO. On failure logs one error that says
- * why (QEMU exited, kernel panic, executor failure, timeout, protocol)
- * quoting the last console lines and naming the log file, and returns
- * -errno (-ETIMEDOUT, -EPIPE, -EBADMSG, -EPROTONOSUPPORT, ...).
+ * Wait up to @timeout_ms (<= 0: the backend's default, see
+ * VM_BOOT_TIMEOUT_MS) for the executor's HELLO. On failure logs one
+ * error that says why (the machine's process exited, kernel panic,
+ * executor failure, timeout, protocol) quoting the last console lines and
+ * naming the log file, and returns -errno (-ETIMEDOUT, -EPIPE, -EBADMSG,
+ * -EPROTONOSUPPORT, ...).
  */
 int vm_handshake(struct vm *vm, int timeout_ms, struct wire_hello *hello);
 
 /*
- * A boot whose console stays silent this long before the handshake hangs
- * (seen under TCG, more often the more loaded the host: the kernel stops
- * in synchronize_rcu_tasks() after "Running RCU-tasks wait API self
- * tests", before the first early initcall, usually after "APIC
- * calibration not consistent with PM-Timer"): vm_handshake gives up with
- * -ETIME. The longest silence of a good TCG boot seen here was 10 s.
+ * A boot whose console stays silent for the boot silence limit before the
+ * handshake hangs: vm_handshake gives up with -ETIME. The limit is
+ * vm_opts.boot_silence_s, else the backend's, else VM_BOOT_SILENCE_S.
+ * VM_BOOT_TIMEOUT_MS is the handshake's default unless the backend sets
+ * another.
  */
-#define VM_BOOT_SILENCE_TCG_S 45.0
-#define VM_BOOT_SILENCE_KVM_S 20.0
+#define VM_BOOT_SILENCE_S 20.0
+#define VM_BOOT_TIMEOUT_MS 30000
 #define VM_BOOT_ATTEMPTS 3
 
 /*
@@ -122,72 +109,11 @@ void vm_cancel(struct vm *vm, int err);
 /* A PING with a small payload; *rtt_us receives the round trip. */
 int vm_ping(struct vm *vm, int timeout_ms, double *rtt_us);
 
-/* Accelerator actually used, seconds from vm_start to HELLO, log path. */
-enum vm_accel vm_accel_used(const struct vm *vm);
+/* Seconds from vm_start to HELLO, console log path. */
 double vm_boot_seconds(const struct vm *vm);
 const char *vm_console_path(const struct vm *vm);
 
 /* Stop the machine, flush the log, free. NULL is a no-op. */
 void vm_free(struct vm *vm);
-
-/*
- * KVM probe: does QEMU with -accel kvm really run @o's kernel? Boots it
- * with no initramfs and no root (it panics once booted) and watches the console: it must
- * print VM_PROBE_STARTED within VM_PROBE_START_S seconds and VM_PROBE_DONE
- * within VM_PROBE_BOOT_S. Returns true when it did; *why gets a one-line
- * explanation either way.
- */
-#define VM_PROBE_STARTED "Linux version"
-#define VM_PROBE_DONE "Unable to mount root fs"
-#define VM_PROBE_START_S 4.0
-#define VM_PROBE_BOOT_S 15.0
-bool vm_kvm_probe(const struct vm_opts *o, char *why, size_t cap);
-
-/*
- * The decision from one probe run: console output, seconds it ran, and
- * whether QEMU exited by itself (with @exit_code) or was stopped. Pure,
- * for tests.
- */
-bool vm_kvm_probe_verdict(const char *out, double elapsed, bool exited,
-			  int exit_code, char *why, size_t cap);
-
-/*
- * o->accel AUTO -> KVM or TCG, probing once per process (later calls
- * reuse the answer); logs the reason.
- */
-enum vm_accel vm_accel_resolve(const struct vm_opts *o);
-
-/*
- * QEMU's argv for @o (accel resolved) with the transport socket @sock (an
- * abstract UNIX socket name; NULL: no transport). o->initrd may be NULL.
- * NULL-terminated; free with vm_argv_free. NULL on ENOMEM.
- */
-char **vm_qemu_argv(const struct vm_opts *o, const char *sock);
-void vm_argv_free(char **argv);
-
-/* The kernel command line drmfuzz boots with (plus o->cmdline). */
-int vm_kernel_cmdline(const struct vm_opts *o, struct buf *out);
-
-/*
- * The initramfs: busybox-static, @executor and /init, as an uncompressed
- * cpio (newc), cached under the cache dir by content hash. Returns 0 and
- * *path (caller frees), or -errno after logging what to install.
- */
-int vm_initramfs(const char *executor, char **path);
-
-/* The /init script (exact bytes written into the initramfs). */
-extern const char vm_init_script[];
-
-/*
- * Append one cpio newc entry to @out. @mode includes the file type
- * (S_IFREG, S_IFDIR, S_IFLNK: data is the target, S_IFCHR: @rdev).
- * vm_cpio_trailer ends the archive. 0 or -ENOMEM.
- */
-int vm_cpio_add(struct buf *out, const char *name, unsigned mode,
-		const void *data, size_t len, dev_t rdev);
-int vm_cpio_trailer(struct buf *out);
-
-/* The drmfuzz-executor built with this drmfuzz; NULL when not found. */
-char *vm_find_executor(void);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * Unit tests: the VM layer with the fake backend (the real executor over
  * a socketpair, and scripted broken machines), requests from several
- * threads to the executor's procs, the cpio writer and the initramfs,
- * QEMU's command line, the KVM probe's decision, /init.
+ * threads to the executor's procs, the backend table's hooks, the cpio
+ * writer and the initramfs, QEMU's command line, the KVM probe's decision,
+ * /init.
  * argv[1]: the drmfuzz-executor to use.
  */
 #include <dirent.h>
@@ -29,7 +30,11 @@
 #include "util/fileio.h"
 #include "util/log.h"
 #include "util/spawn.h"
+#include "vm/fake.h"
+#include "vm/initramfs.h"
+#include "vm/qemu.h"
 #include "vm/vm.h"
+#include "vm/vm_impl.h"
 
 static const char *executor;
 static char tmpdir[] = "/tmp/drmfuzz-test-vm-XXXXXX";
@@ -57,9 +62,10 @@ static struct vm *fake_silence(char *const *argv, const char *log,
 			       double silence)
 {
 	char *path = tmp(log);
+	struct vm_fake_config fc = { .argv = argv };
 	struct vm_opts o = { .console_log = path,
-			     .argv = argv,
-			     .boot_silence_s = silence };
+			     .boot_silence_s = silence,
+			     .config = &fc };
 	struct vm *vm = NULL;
 
 	assert_int_equal(vm_start(&vm_fake_ops, &o, &vm), 0);
@@ -645,7 +651,8 @@ static void test_boot_retry(void **state)
 	char *log = tmp("retry.log"), *hung = NULL, *flag = tmp("retry.flag");
 	struct buf script = { 0 };
 	char *argv[] = { "/bin/sh", "-c", NULL, NULL };
-	struct vm_opts o = { .boot_silence_s = 1.0 };
+	struct vm_fake_config fc = { .argv = argv };
+	struct vm_opts o = { .boot_silence_s = 1.0, .config = &fc };
 	struct wire_hello *h = calloc(1, sizeof(*h));
 	struct vm *vm = NULL;
 	char *text = NULL;
@@ -663,7 +670,6 @@ static void test_boot_retry(void **state)
 			   flag, flag, executor),
 		0);
 	argv[2] = script.data;
-	o.argv = argv;
 	o.console_log = log;
 	assert_int_equal(vm_boot(&vm_fake_ops, &o, 20000, &vm, h), 0);
 	assert_non_null(vm);
@@ -700,6 +706,84 @@ static void test_fake_failures(void **state)
 	broken("echo silent >&2", 20000, -EPIPE, "silent");
 	broken("echo alive >&2; exec 0<&- 1>&-; sleep 30", 20000, -EPIPE,
 	       "the executor closed the connection");
+}
+
+/* ---- the backend table: a backend wrapping the fake one ---- */
+
+static int hook_setups, hook_stops, hook_destroys;
+
+static int hook_setup(struct vm *vm, const void *config)
+{
+	(void)config;
+	hook_setups++;
+	/* A backend's own boot limit: a second of silence is a hang. */
+	vm->boot_silence = 1.0;
+	return 0;
+}
+
+static int hook_start(struct vm *vm, const void *config)
+{
+	/* The boot clock runs from after setup. */
+	assert_int_equal(hook_setups, 1);
+	return vm_fake_ops.start(vm, config);
+}
+
+static void hook_stop(struct vm *vm)
+{
+	(void)vm;
+	hook_stops++;
+}
+
+static void hook_destroy(struct vm *vm)
+{
+	(void)vm;
+	hook_destroys++;
+}
+
+static const struct vm_ops hook_ops = {
+	.name = "hooked",
+	.setup = hook_setup,
+	.start = hook_start,
+	.stop = hook_stop,
+	.destroy = hook_destroy,
+};
+
+/*
+ * The generic code asks a backend only through its table: setup before
+ * the boot, its limits used by the handshake, its name in the error,
+ * stop and destroy once each in vm_free, also after a failed start.
+ */
+static void test_backend_hooks(void **state)
+{
+	char *argv[] = { "/bin/sh", "-c",
+			 "echo 'Running RCU-tasks wait API self tests' >&2; "
+			 "sleep 30",
+			 NULL };
+	struct vm_fake_config fc = { .argv = argv }, none = { 0 };
+	char *log = tmp("hooks.log");
+	struct vm_opts o = { .console_log = log, .config = &fc };
+	struct wire_hello h;
+	struct vm *vm = NULL;
+
+	(void)state;
+	buf_reset(&errors);
+	assert_int_equal(vm_start(&hook_ops, &o, &vm), 0);
+	assert_int_equal(vm_handshake(vm, 20000, &h), -ETIME);
+	assert_non_null(strstr(errors.data, "silent for 1 s"));
+	assert_int_equal(hook_stops + hook_destroys, 0);
+	vm_free(vm);
+	assert_int_equal(hook_stops, 1);
+	assert_int_equal(hook_destroys, 1);
+	/* A start that fails: the machine is freed the same way. */
+	hook_setups = hook_stops = hook_destroys = 0;
+	o.config = &none;
+	vm = NULL;
+	assert_int_equal(vm_start(&hook_ops, &o, &vm), -EINVAL);
+	assert_null(vm);
+	assert_int_equal(hook_setups, 1);
+	assert_int_equal(hook_stops, 1);
+	assert_int_equal(hook_destroys, 1);
+	free(log);
 }
 
 static void test_cpio(void **state)
@@ -812,14 +896,14 @@ static int argv_find(char **argv, const char *a, const char *b)
 
 static void test_qemu_argv(void **state)
 {
-	struct vm_opts o = { .kernel = "/k/bzImage",
-			     .initrd = "/i.cpio",
-			     .qemu = "/opt/qemu",
-			     .cmdline = "panic_on_warn=0",
-			     .qemu_args = " -s  -S ",
-			     .cpu = 4,
-			     .mem = 4096,
-			     .accel = VM_ACCEL_TCG };
+	struct vm_qemu_config o = { .kernel = "/k/bzImage",
+				    .initrd = "/i.cpio",
+				    .qemu = "/opt/qemu",
+				    .cmdline = "panic_on_warn=0",
+				    .qemu_args = " -s  -S ",
+				    .cpu = 4,
+				    .mem = 4096,
+				    .accel = VM_ACCEL_TCG };
 	char **a = vm_qemu_argv(&o, "sockname");
 	int i;
 
@@ -907,7 +991,7 @@ static void test_probe_verdict(void **state)
 
 static void test_accel(void **state)
 {
-	struct vm_opts o = { .accel = VM_ACCEL_TCG };
+	struct vm_qemu_config o = { .accel = VM_ACCEL_TCG };
 	enum vm_accel a;
 
 	(void)state;
@@ -926,10 +1010,11 @@ static void test_accel(void **state)
 
 static void test_qemu_missing(void **state)
 {
-	struct vm_opts o = { .kernel = "/k",
-			     .initrd = "/i",
-			     .qemu = "/nonexistent/qemu",
-			     .accel = VM_ACCEL_TCG };
+	struct vm_qemu_config qc = { .kernel = "/k",
+				     .initrd = "/i",
+				     .qemu = "/nonexistent/qemu",
+				     .accel = VM_ACCEL_TCG };
+	struct vm_opts o = { .config = &qc };
 	struct vm *vm = NULL;
 	char *log = tmp("q.log");
 
@@ -960,6 +1045,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_fake_failures),
 		cmocka_unit_test(test_boot_hang),
 		cmocka_unit_test(test_boot_retry),
+		cmocka_unit_test(test_backend_hooks),
 		cmocka_unit_test(test_cpio),
 		cmocka_unit_test(test_initramfs),
 		cmocka_unit_test(test_init_script),
