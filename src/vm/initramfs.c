@@ -40,6 +40,12 @@ const char vm_init_script[] =
 	"# Every kernel message on the console, none dropped.\n"
 	"echo 8 > /proc/sys/kernel/printk\n"
 	"echo 0 > /proc/sys/kernel/printk_ratelimit\n"
+	"# Modules the config names (\"modules\"), in its order.\n"
+	"for m in /lib/modules/drmfuzz/*.ko; do\n"
+	"\t[ -e \"$m\" ] || continue\n"
+	"\tif insmod \"$m\"; then echo \"drmfuzz: loaded $m\" > /dev/kmsg\n"
+	"\telse echo \"drmfuzz: cannot load $m\" > /dev/kmsg; fi\n"
+	"done\n"
 	"[ -e /proc/sys/kernel/softlockup_all_cpu_backtrace ] &&\n"
 	"\techo 1 > /proc/sys/kernel/softlockup_all_cpu_backtrace\n"
 	"echo \"drmfuzz: init done, starting the executor\" > /dev/kmsg\n"
@@ -179,6 +185,51 @@ static int read_static(const char *path, const char *fix, char **data,
 
 int vm_initramfs(const char *executor, char **path)
 {
+	return vm_initramfs_modules(executor, NULL, 0, path);
+}
+
+/* Add the modules as lib/modules/drmfuzz/NN-NAME.ko (NN: their order). */
+static int add_modules(struct buf *a, const char *const *modules, size_t n)
+{
+	int err = 0;
+
+	if (!n)
+		return 0;
+	err = vm_cpio_add(a, "lib", S_IFDIR | 0755, NULL, 0, 0);
+	err = err ?: vm_cpio_add(a, "lib/modules", S_IFDIR | 0755, NULL, 0, 0);
+	err = err   ?:
+		      vm_cpio_add(a, "lib/modules/drmfuzz", S_IFDIR | 0755,
+				  NULL, 0, 0);
+	for (size_t i = 0; i < n && !err; i++) {
+		const char *base = strrchr(modules[i], '/');
+		char name[PATH_MAX], *data = NULL;
+		size_t len = 0;
+
+		base = base ? base + 1 : modules[i];
+		if (snprintf(name, sizeof(name), "lib/modules/drmfuzz/%02zu-%s",
+			     i, base) >= (int)sizeof(name))
+			return -ENAMETOOLONG;
+		err = file_read_all(modules[i], 256u << 20, &data, &len);
+		if (err) {
+			log_err("kernel module %s: %s", modules[i],
+				strerror(-err));
+			return err;
+		}
+		if (len < 4 || memcmp(data, ELFMAG, SELFMAG)) {
+			log_err("kernel module %s: not an ELF file (expected a .ko built for the fuzzing kernel)",
+				modules[i]);
+			free(data);
+			return -EINVAL;
+		}
+		err = vm_cpio_add(a, name, S_IFREG | 0644, data, len, 0);
+		free(data);
+	}
+	return err;
+}
+
+int vm_initramfs_modules(const char *executor, const char *const *modules,
+			 size_t n_modules, char **path)
+{
 	static const char *const dirs[] = { "bin", "dev",  "proc", "sys",
 					    "tmp", "root", "etc" };
 	char *bb = NULL, *ex = NULL, *cache = NULL, *dir = NULL;
@@ -215,6 +266,7 @@ int vm_initramfs(const char *executor, char **path)
 	err = err   ?:
 		      vm_cpio_add(&a, "init", S_IFREG | 0755, vm_init_script,
 				  strlen(vm_init_script), 0);
+	err = err ?: add_modules(&a, modules, n_modules);
 	err = err ?: vm_cpio_trailer(&a);
 	if (err)
 		goto out;

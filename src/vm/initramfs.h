@@ -18,6 +18,15 @@ struct buf;
  */
 int vm_initramfs(const char *executor, char **path);
 
+/*
+ * The same with kernel modules (.ko paths) that /init loads, in order,
+ * before the executor starts; each load is said on the console
+ * ("drmfuzz: loaded ..." or "drmfuzz: cannot load ..."). A module that
+ * cannot be read or is not an ELF file fails with a logged error.
+ */
+int vm_initramfs_modules(const char *executor, const char *const *modules,
+			 size_t n_modules, char **path);
+
 /* The /init script (exact bytes written into the initramfs). */
 extern const char vm_init_script[];
 
