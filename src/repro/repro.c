@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "prog/prog.h"
 #include "syzlang/target.h"
 
@@ -789,4 +791,97 @@ out:
 	if (c.err)
 		return c.err;
 	return 0;
+}
+
+const char *repro_state_name(enum repro_state s)
+{
+	switch (s) {
+	case REPRO_OK:
+		return "reproduced";
+	case REPRO_OTHER:
+		return "other bug";
+	case REPRO_NONE:
+		return "not reproduced";
+	case REPRO_GAVE_UP:
+		return "gave up";
+	}
+	return "?";
+}
+
+char *repro_result_prog(const struct repro_result *r)
+{
+	struct buf b = { 0 };
+	char *opts, *text;
+
+	if (!r->prog)
+		return NULL;
+	opts = repro_opts_syzkaller(&r->opts);
+	text = prog_print(r->prog);
+	if (opts && text)
+		buf_printf(&b, "# %s\n%s", opts, text);
+	free(opts);
+	free(text);
+	return buf_detach(&b);
+}
+
+char *repro_result_json(const struct repro_result *r, const char *title)
+{
+	json_t *o = json_object(), *opts = json_object();
+	char *syz = repro_opts_syzkaller(&r->opts), *s = NULL;
+
+	if (!o || !opts || !syz)
+		goto out;
+	json_object_set_new(o, "title", json_string(title));
+	json_object_set_new(o, "state",
+			    json_string(repro_state_name(r->state)));
+	if (r->why)
+		json_object_set_new(o, "why", json_string(r->why));
+	if (r->other_title)
+		json_object_set_new(o, "other_title",
+				    json_string(r->other_title));
+	if (r->state == REPRO_OK) {
+		json_object_set_new(
+			o, "reliability",
+			json_pack("{s:i, s:i, s:f, s:f}", "runs", r->runs,
+				  "crashes", r->crashes, "ratio",
+				  r->runs ? (double)r->crashes / r->runs : 0.0,
+				  "median_seconds", r->median_s));
+		json_object_set_new(opts, "threaded",
+				    json_boolean(r->opts.threaded));
+		json_object_set_new(opts, "collide",
+				    json_boolean(r->opts.collide));
+		json_object_set_new(opts, "repeat",
+				    json_integer(r->opts.repeat));
+		json_object_set_new(opts, "procs", json_integer(r->opts.procs));
+		json_object_set_new(opts, "sandbox",
+				    json_string(r->opts.sandbox_setuid ?
+							"setuid" :
+							"none"));
+		json_object_set_new(opts, "fault_injection",
+				    json_boolean(r->opts.fault));
+		json_object_set_new(opts, "syzkaller", json_string(syz));
+		json_object_set_new(o, "options", opts);
+		opts = NULL;
+		json_object_set_new(o, "racing",
+				    r->racing ? json_string(r->racing) :
+						json_null());
+		json_object_set_new(o, "c_reproducer",
+				    json_boolean(r->csource != NULL));
+		if (r->c_why)
+			json_object_set_new(o, "c_why", json_string(r->c_why));
+		if (r->prog)
+			json_object_set_new(
+				o, "calls",
+				json_integer((json_int_t)r->prog->n_calls));
+	}
+	json_object_set_new(o, "tests", json_integer((json_int_t)r->tests));
+	json_object_set_new(o, "machine_failures",
+			    json_integer((json_int_t)r->infra));
+	json_object_set_new(o, "seconds", json_real(r->seconds));
+	s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
+out:
+	json_decref(o);
+	json_decref(opts);
+	free(syz);
+	return s;
 }

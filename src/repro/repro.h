@@ -133,4 +133,19 @@ int repro_run(const struct repro_log *log, const struct repro_params *p,
 /* The options as syzkaller's repro.prog header writes them. */
 char *repro_opts_syzkaller(const struct repro_opts *o);
 
+/* repro.prog: syzkaller's "# {options}" line, then the program (caller
+ * frees); NULL when there is no program or on ENOMEM. */
+char *repro_result_prog(const struct repro_result *r);
+
+/*
+ * repro.json (caller frees): title, state, why, reliability (runs,
+ * crashes, median seconds to the crash), options (ours and syzkaller's
+ * form), which calls race, fault injection, whether a C program
+ * crashed (and why not), tests run and machine failures, seconds.
+ */
+char *repro_result_json(const struct repro_result *r, const char *title);
+
+/* "reproduced", "not reproduced", "other bug", "gave up". */
+const char *repro_state_name(enum repro_state s);
+
 #endif

@@ -352,6 +352,22 @@ static void test_uaf_bisection(void **state)
 	assert_non_null(res.csource);
 	assert_string_equal(res.csource, "fake C for " T_UAF);
 	assert_int_equal(f.fresh, 10);
+	{
+		char *prog = repro_result_prog(&res);
+		char *json = repro_result_json(&res, T_UAF);
+
+		assert_non_null(prog);
+		assert_int_equal(strncmp(prog, "# {Threaded:false ", 18), 0);
+		assert_non_null(strstr(prog, "}\n" UAF_MIN));
+		assert_non_null(json);
+		assert_non_null(strstr(json, "\"state\": \"reproduced\""));
+		assert_non_null(strstr(json, "\"runs\": 10"));
+		assert_non_null(strstr(json, "\"crashes\": 10"));
+		assert_non_null(strstr(json, "\"racing\": null"));
+		assert_non_null(strstr(json, "\"c_reproducer\": true"));
+		free(prog);
+		free(json);
+	}
 	repro_result_free(&res);
 	repro_log_free(&l);
 }
