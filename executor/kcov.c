@@ -1,7 +1,7 @@
 /*
- * drmfuzz-executor: KCOV buffers, one per worker thread. The fds are
+ * drmfuzz-executor: KCOV buffers, one per call thread. The fds are
  * opened and mapped once by the serving process (as root: debugfs is
- * root-only) and inherited by every program's child, whose threads enable
+ * root-only) and inherited by every worker, whose call threads enable
  * them; a task's exit disables its buffer again. Each proc server opens
  * its own (a buffer is enabled by one task at a time).
  */

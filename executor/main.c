@@ -3,7 +3,7 @@
  * Connects to the host over a virtio-serial port (--port NAME) or stdin/
  * stdout (--stdio, for SSH sessions and tests), says HELLO with what the
  * machine offers, then answers requests until the host hangs up: each
- * proc's programs in a server of its own (procs.c).
+ * proc's programs in a server of its own (router.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -169,9 +169,9 @@ int main(int argc, char **argv)
 	}
 	features_detect(&hello, timing, sizeof(timing));
 	pidns_enter(in);
-	if (exec_setup(!!(hello.features &
-			  (WIRE_FEAT_KCOV | WIRE_FEAT_KCOV_CMP)),
-		       in, out, err, sizeof(err)))
+	if (server_setup(!!(hello.features &
+			    (WIRE_FEAT_KCOV | WIRE_FEAT_KCOV_CMP)),
+			 in, out, err, sizeof(err)))
 		failmsg("%s", err);
 	fprintf(stderr,
 		"drmfuzz-executor: kernel %s, features 0x%x, %u DRM nodes (%s)\n",
@@ -183,7 +183,7 @@ int main(int argc, char **argv)
 		failmsg("HELLO does not fit in a frame");
 	if (write_all(out, frame, w.len))
 		fail("send HELLO");
-	e = serve_procs(in, out, err, sizeof(err));
+	e = router_serve(in, out, err, sizeof(err));
 	if (e)
 		failmsg("%s", err);
 	return 0;

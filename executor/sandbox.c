@@ -1,6 +1,6 @@
 /*
- * drmfuzz-executor: sandboxes, entered by each program's child before it
- * runs anything (docs/sandbox.md). KCOV fds are already open by then.
+ * drmfuzz-executor: sandboxes, entered by each worker before it runs
+ * its first program (docs/sandbox.md). KCOV fds are already open by then.
  */
 #include <errno.h>
 #include <grp.h>

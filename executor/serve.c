@@ -1,4 +1,8 @@
-/* drmfuzz-executor: the request loop (framing and dispatch). */
+/*
+ * drmfuzz-executor: requests answered one at a time, in order: the
+ * dispatch of one request by its type, and a plain loop over a stream
+ * (tests; the machine pipelines, router.c and server.c).
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +31,13 @@ int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+int serve_error(uint32_t id, struct wire_wr *w, const char *msg)
+{
+	wire_frame_begin(w, WIRE_ERROR, id);
+	wire_put_str(w, msg);
+	return wire_frame_end(w);
+}
+
 int serve_handle(const struct wire_hdr *hdr, const uint8_t *payload,
 		 struct wire_wr *w)
 {
@@ -38,15 +49,13 @@ int serve_handle(const struct wire_hdr *hdr, const uint8_t *payload,
 		wire_put_bytes(w, payload, hdr->len);
 		break;
 	case WIRE_EXEC:
-		return exec_handle(hdr->id, payload, hdr->len, w);
+		return server_run_program(hdr->id, payload, hdr->len, w);
 	case WIRE_BENCH:
-		return exec_bench(hdr->id, payload, hdr->len, w);
+		return bench_run(hdr->id, payload, hdr->len, w);
 	default:
 		snprintf(msg, sizeof(msg), "unsupported request type %u",
 			 (unsigned)hdr->type);
-		wire_frame_begin(w, WIRE_ERROR, hdr->id);
-		wire_put_str(w, msg);
-		break;
+		return serve_error(hdr->id, w, msg);
 	}
 	return wire_frame_end(w);
 }

@@ -51,6 +51,7 @@ step "unit tests" meson test -C build --suite unit --print-errorlogs
 step "unit tests (ASan+UBSan)" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	meson test -C build-asan --suite unit --print-errorlogs
 step "format" bash scripts/check-format.sh
+step "executor rules" bash scripts/check-executor.sh
 
 if [ -f fuzz/meson.build ]; then
 	step "fuzzers (bounded)" bash scripts/fuzz-parsers.sh 10

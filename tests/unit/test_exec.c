@@ -1,6 +1,6 @@
 /*
- * Unit tests: the executor's fork server and interpreter on the host,
- * with real syscalls (no KCOV): copyin formats, results and copyouts,
+ * Unit tests: the executor's proc server, worker and interpreter on the
+ * host, with real syscalls (no KCOV): copyin formats, results and copyouts,
  * errno, threaded/collide modes, timeouts, crashes, faults on the data
  * area, pseudo-syscalls, the setuid sandbox, and rejected requests; plus
  * the WIRE_EXEC request/reply encoding.
@@ -23,7 +23,7 @@
 
 /* Before cmocka.h, whose fail() macro would clash with the executor's. */
 #include "exec_build.h"
-#include "executor.h"
+#include "ring.h"
 #include "wire.h"
 
 #include <cmocka.h>
@@ -117,8 +117,8 @@ static void run_req(struct wire_exec *e, const struct pb *b, struct res *r)
 	struct wire_wr w;
 
 	wire_wr_init(&w, tx, sizeof(tx));
-	assert_int_equal(exec_handle(7, req + WIRE_HDR_SIZE,
-				     req_len - WIRE_HDR_SIZE, &w),
+	assert_int_equal(server_run_program(7, req + WIRE_HDR_SIZE,
+					    req_len - WIRE_HDR_SIZE, &w),
 			 0);
 	assert_int_equal(parse_reply(tx, w.len, r), 7);
 }
@@ -132,7 +132,7 @@ static void run_raw(const void *payload, size_t len, struct res *r)
 
 	memset(r, 0, sizeof(*r));
 	wire_wr_init(&w, tx, sizeof(tx));
-	assert_int_equal(exec_handle(9, payload, len, &w), 0);
+	assert_int_equal(server_run_program(9, payload, len, &w), 0);
 	assert_int_equal(wire_frame_check(tx, w.len, &h), (long)w.len);
 	r->is_error = h.type == WIRE_ERROR;
 	wire_rd_init(&rd, tx + WIRE_HDR_SIZE, h.len);
@@ -153,8 +153,8 @@ static int setup(void **state)
 	char err[256];
 
 	(void)state;
-	if (exec_setup(0, -1, -1, err, sizeof(err))) {
-		fprintf(stderr, "exec_setup: %s\n", err);
+	if (server_setup(0, -1, -1, err, sizeof(err))) {
+		fprintf(stderr, "server_setup: %s\n", err);
 		return -1;
 	}
 	return 0;
@@ -220,7 +220,7 @@ static void test_copyin_formats(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
-	exec_worker_stop(); /* the worker must inherit the pipe */
+	worker_stop(0); /* the worker must inherit the pipe */
 	pb_begin(b, 1, 0);
 	pb_copyin_int(b, 0, EXEC_META(2, EXEC_FMT_NATIVE, 0, 0), 0x1234);
 	pb_copyin_int(b, 2, EXEC_META(2, EXEC_FMT_BIG_ENDIAN, 0, 0), 0x1234);
@@ -284,7 +284,7 @@ static void test_csum(void **state)
 	big[63][1] = 0x0100;
 	big[63][2] = 2;
 	assert_int_equal(pipe(p), 0);
-	exec_worker_stop(); /* the worker must inherit the pipe */
+	worker_stop(0); /* the worker must inherit the pipe */
 	pb_begin(b, 1, 0);
 	pb_copyin_data(b, 0, ip, sizeof(ip));
 	pb_copyin_data(b, 0x40, udp, sizeof(udp));
@@ -338,7 +338,7 @@ static void test_threaded_blocked(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
-	exec_worker_stop(); /* the worker must inherit the pipe */
+	worker_stop(0); /* the worker must inherit the pipe */
 	build_rendezvous(b, p[0], p[1]);
 	e.call_timeout_ms = 100;
 	run_req(&e, b, &r);
@@ -364,7 +364,7 @@ static void test_collide(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
-	exec_worker_stop(); /* the worker must inherit the pipe */
+	worker_stop(0); /* the worker must inherit the pipe */
 	build_rendezvous(b, p[0], p[1]);
 	run_req(&e, b, &r);
 	assert_int_equal(r.status, WIRE_EXEC_OK);
@@ -387,7 +387,7 @@ static void test_program_timeout(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
-	exec_worker_stop(); /* the worker must inherit the pipe */
+	worker_stop(0); /* the worker must inherit the pipe */
 	build_rendezvous(b, p[0], p[1]);
 	e.prog_timeout_ms = 300;
 	e.call_timeout_ms = 100;
@@ -557,31 +557,59 @@ static void build_probe(struct pb *b, const char *path)
 	pb_end(b);
 }
 
+/* getpid, then rt_sigprocmask(SIG_BLOCK, NULL, NULL): no change, but a
+ * call on signal handling, which leaves the worker unfit. */
+static void build_sigmask(struct pb *b)
+{
+	pb_begin(b, 2, 0);
+	pb_call(b, SYS_getpid, 0, 0);
+	pb_call(b, SYS_rt_sigprocmask, 0, 4);
+	pb_const(b, SIG_BLOCK);
+	pb_const(b, 0);
+	pb_const(b, 0);
+	pb_const(b, 8);
+	pb_end(b);
+}
+
 /*
- * Each program starts as in a fresh process, whether or not the worker
- * was reused: the previous program's fds are closed, its data area zero.
+ * The worker is reused while no program made it unfit: the second
+ * program runs in the same process as the first (the same getpid; their
+ * calls touch nothing that is checked, so nothing else can make the
+ * server replace it), yet starts as in a fresh one: the first program's
+ * fds are closed, its data area zero. A program that touches signal
+ * handling still runs in that worker, and the next one in a new one.
  */
 static void test_worker_reuse(void **state)
 {
 	const char *path = "/tmp/drmfuzz-test-exec-reuse";
 	struct pb *b = malloc(sizeof(*b));
 	struct wire_exec e = opts(0);
-	struct res a, p;
+	struct res a, p, s, n;
 
 	(void)state;
-	exec_worker_stop();
+	worker_stop(0);
 	build_dirty(b, path);
 	run_req(&e, b, &a);
 	assert_int_equal(a.status, WIRE_EXEC_OK);
 	assert_true((int64_t)a.calls[0].ret >= 3);
+	assert_true(a.calls[1].flags & WIRE_CALL_FINISHED);
 	build_probe(b, path);
 	run_req(&e, b, &p);
 	assert_int_equal(p.status, WIRE_EXEC_OK);
-	/* The same fd number and a zeroed data area. (Usually the same
-	 * process too, but outside a PID namespace other processes' pids
-	 * can make the server recycle the worker, so that is not checked.) */
+	/* The same fd number, a zeroed data area, the same worker. */
 	assert_done(&p.calls[0], a.calls[0].ret, 0);
 	assert_done(&p.calls[1], 0, 0);
+	assert_done(&p.calls[2], a.calls[1].ret, 0);
+	build_sigmask(b);
+	run_req(&e, b, &s);
+	assert_int_equal(s.status, WIRE_EXEC_OK);
+	assert_done(&s.calls[0], a.calls[1].ret, 0);
+	assert_done(&s.calls[1], 0, 0);
+	/* Unfit after that: a new worker. */
+	run_req(&e, b, &n);
+	assert_int_equal(n.status, WIRE_EXEC_OK);
+	assert_true(n.calls[0].flags & WIRE_CALL_FINISHED);
+	assert_true(n.calls[0].ret != a.calls[1].ret);
 	unlink(path);
 	free(b);
 }
@@ -598,7 +626,7 @@ static void test_worker_recycled(void **state)
 	struct res a, c;
 
 	(void)state;
-	exec_worker_stop();
+	worker_stop(0);
 	for (int round = 0; round < 4; round++) {
 		pb_begin(b, 2, 0);
 		pb_call(b, SYS_getpid, 0, 0);
@@ -624,9 +652,9 @@ static void test_worker_recycled(void **state)
 	free(b);
 }
 
-/* ---- The pipelined proc server (exec_serve) ---- */
+/* ---- The pipelined proc server (server_loop) ---- */
 
-/* exec_serve in a child, as a proc server, over a socketpair; our end in
+/* server_loop in a child, as a proc server, over a socketpair; our end in
  * *fd. */
 static pid_t serve_child(int *fd)
 {
@@ -641,9 +669,9 @@ static pid_t serve_child(int *fd)
 		char err[256];
 
 		close(sv[0]);
-		if (exec_proc_setup(sv[1], err, sizeof(err)) ||
-		    exec_serve(sv[1], err, sizeof(err))) {
-			fprintf(stderr, "exec_serve: %s\n", err);
+		if (server_setup_forked(sv[1], err, sizeof(err)) ||
+		    server_loop(sv[1], err, sizeof(err))) {
+			fprintf(stderr, "server_loop: %s\n", err);
 			_exit(1);
 		}
 		_exit(0);
@@ -800,7 +828,7 @@ static void test_pipeline_recycling(void **state)
 }
 
 /*
- * The server sleeps until the worker is down to EXEC_WAKE_AHEAD programs
+ * The server sleeps until the worker is down to RING_WAKE_AHEAD programs
  * it has not started; a worker that a program left unfit (here: it
  * forked) wakes it at once, so the programs behind run in a new worker
  * without waiting for a timeout (a minute for each program; the check
@@ -810,7 +838,7 @@ static void test_pipeline_unfit_wakes(void **state)
 {
 	enum { N = WIRE_EXEC_PROC_DEPTH };
 	/* Else the server waits for the first program's end anyway. */
-	_Static_assert(N > EXEC_WAKE_AHEAD + 1, "a batch of one");
+	_Static_assert(N > RING_WAKE_AHEAD + 1, "a batch of one");
 	struct pb *b = calloc(N, sizeof(*b));
 	struct wire_exec e[N];
 	struct res *r = calloc(N, sizeof(*r));
@@ -833,7 +861,7 @@ static void test_pipeline_unfit_wakes(void **state)
 /*
  * A program that hangs behind one that ended times out after its own
  * timeout from when it started, although the worker has not woken the
- * server for the one before it (it is not down to EXEC_WAKE_AHEAD yet):
+ * server for the one before it (it is not down to RING_WAKE_AHEAD yet):
  * the server wakes for the running program's deadline, not only the
  * oldest one's (a minute here; the check has a margin of 20 s on a 1 s
  * timeout).

@@ -1,6 +1,8 @@
 /* Unit tests: syzlang parser, compiler (layouts, templates, len paths,
- * resources, errors, consts), selection, and all of syzkaller's
- * sys/linux (path of the shared dir in argv[1]). */
+ * resources, consts), selection, the golden error cases of
+ * tests/data/syzlang, and all of syzkaller's sys/linux (path of the
+ * shared dir in argv[1]). */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +16,9 @@
 
 #include "syzlang/select.h"
 #include "syzlang/target.h"
+#include "util/buf.h"
 #include "util/fileio.h"
+#include "util/log.h"
 #include "util/strmap.h"
 
 static const char *shared_dir;
@@ -50,17 +54,6 @@ static struct syz_target *compile_ok(const char *text, const char *consts)
 	if (!t)
 		fail_msg("unexpected error: %s", e);
 	return t;
-}
-
-static void expect_error(const char *text, const char *want)
-{
-	char e[1024];
-	struct syz_target *t = compile(text, NULL, e, sizeof(e));
-
-	if (t)
-		fail_msg("compiled, expected error: %s", want);
-	if (!strstr(e, want))
-		fail_msg("error '%s' does not contain '%s'", e, want);
 }
 
 /* Offsets of the named (non-pad) fields, as "name@off ...". */
@@ -223,19 +216,6 @@ static void test_len_paths(void **state)
 		"foo(k ptr[in, s1], l ptr[in, array[int8]], m len[l])\n",
 		NULL);
 	syz_target_free(t);
-	expect_error("s1 {\n\ta len[nope, int32]\n\tb array[int8]\n}\n"
-		     "foo(k ptr[in, s1])\n",
-		     "test.txt:2:8: len target nope does not exist in s1");
-	expect_error(
-		"foo(a len[b], c int32)\n",
-		"test.txt:1:11: len target b does not exist in syscall foo");
-	expect_error("s1 {\n\ta int32\n\tb int32 (if[value[a:x] == 1])\n}\n"
-		     "foo(k ptr[in, s1])\n",
-		     "test.txt:3:20: value[] target a is not a struct");
-	expect_error("s1 {\n\ta int8\n\tb ptr[in, s2]\n}\n"
-		     "s2 {\n\tc len[s1:b:d, int32]\n}\n"
-		     "foo(k ptr[in, s1])\n",
-		     "test.txt:6:8: len target d does not exist in s2");
 }
 
 static void test_resources(void **state)
@@ -283,41 +263,6 @@ static void test_resources(void **state)
 	assert_ptr_equal(g->outputs[0], y);
 	assert_null(g->disabled_reason);
 	syz_target_free(t);
-}
-
-static void test_errors(void **state)
-{
-	(void)state;
-	expect_error("foo(a bar)\n", "test.txt:1:7: unknown type bar");
-	expect_error(
-		"s {\n\ta int32\n}\ns {\n\tb int8\n}\nf(a ptr[in, s])\n",
-		"test.txt:4:1: struct s redeclared, previously declared as "
-		"struct at test.txt:1:1");
-	expect_error("s {\n\ta int32\n}\nf()\n",
-		     "test.txt:1:1: unused struct s");
-	expect_error("s {\n\ta s\n}\nf(a ptr[in, s])\n",
-		     "recursive declaration: s contains itself by value");
-	expect_error("f(a int32:3)\n", "bitfields are only allowed in structs");
-	expect_error("f(a ptr[in, int32]\n", "test.txt:1:19: expected ')'");
-	expect_error("f(a ptr[sideways, int32])\n",
-		     "test.txt:1:9: expected direction in, out or inout");
-	expect_error("resource r[int32]\nf(a r)\n",
-		     "test.txt:1:10: resource r can't be created");
-	expect_error("u [\n\ta int32\n\tb array[int8]\n]\nf(a ptr[in, u])\n",
-		     "union u has variable size options but is not marked "
-		     "[varlen]");
-	expect_error(
-		"s {\n\ta array[int8]\n\tb int32\n}\nf(a ptr[in, s])\n",
-		"variable size field a in the middle of non-packed struct s");
-	expect_error("f(a int32) (bogus)\n", "test.txt:1:13: unknown or "
-					     "malformed call attribute");
-	expect_error("f(a \"str\")\n", "expected a type, got a string");
-	expect_error("f(a ptr[in, s])\ns {\n\ta int8\n",
-		     "unterminated struct s");
-	/* recovery: several errors, each located */
-	char e[256];
-	assert_null(compile("f(a @)\ng(b int32\n", NULL, e, sizeof(e)));
-	assert_string_equal(e, "test.txt:1:5: expected type, got '@'");
 }
 
 static void test_call_attrs_consts(void **state)
@@ -452,27 +397,6 @@ static void test_select(void **state)
 	syz_target_free(t);
 }
 
-/* Compilation fails and some error (not only the first) is @want. */
-static void expect_diag(const char *text, const char *want)
-{
-	struct syz_source src = { "test.txt", text, NULL };
-	struct syz_load_opts o = { .sources = &src, .n_sources = 1 };
-	struct syz_diags d = { 0 };
-	struct syz_target *t = NULL;
-	char b[1200];
-	bool found = false;
-
-	assert_int_not_equal(syz_target_load(&o, &t, &d), 0);
-	assert_null(t);
-	for (size_t i = 0; i < d.n; i++)
-		if (!d.v[i].warning &&
-		    !strcmp(syz_diag_format(&d.v[i], b, sizeof(b)), want))
-			found = true;
-	syz_diags_free(&d);
-	if (!found)
-		fail_msg("no error '%s'", want);
-}
-
 /* Field directions: an (out) field under ptr[in] is an output (as in
  * syzkaller, the field's attribute wins); attribute misuse is an error. */
 static void test_directions(void **state)
@@ -486,17 +410,6 @@ static void test_directions(void **state)
 	assert_int_equal(f->n_outputs, 1);
 	assert_int_equal(f->n_inputs, 0);
 	syz_target_free(t);
-	expect_error("s {\n\ta int32 (in, out)\n}\nf(a ptr[in, s])\n",
-		     "test.txt:2:2: field a has multiple direction attributes");
-	expect_error(
-		"s {\n\ta int32 (in)\n\tb int32 (out_overlay)\n}\n"
-		"f(a ptr[inout, s])\n",
-		"test.txt:3:2: mix of direction and out_overlay attributes "
-		"is not supported");
-	expect_error(
-		"s {\n\ta int32 (out_overlay)\n}\nf(a ptr[inout, s])\n",
-		"test.txt:2:2: out_overlay attribute must not be specified "
-		"on the first field");
 }
 
 /* Declarations must be reachable from a syscall; resources must be both
@@ -511,18 +424,6 @@ static void test_unused(void **state)
 			   "f(a ptr[in, s]) r2\ng(a r2)\n",
 			   NULL);
 	syz_target_free(t);
-	/* s2 and fl are named only by the unused struct s1 */
-	const char *un = "s1 {\n\ta s2\n\tb flags[fl, int8]\n}\n"
-			 "s2 {\n\tc int8\n}\nfl = 1, 2\nf()\n";
-	expect_diag(un, "test.txt:1:1: unused struct s1");
-	expect_diag(un, "test.txt:5:1: unused struct s2");
-	expect_diag(un, "test.txt:8:1: unused flags fl");
-	expect_diag("resource r[int32]\nresource r2[r]\ng()\n",
-		    "test.txt:1:10: unused resource r");
-	expect_error("resource r[int32]\nf() r\n",
-		     "test.txt:1:10: resource r is never used as an input");
-	expect_error("resource r[int32]\nf() r\ng(a ptr[out, r])\n",
-		     "test.txt:1:10: resource r is never used as an input");
 }
 
 /* Int ranges, alignments and consts must fit their base type. */
@@ -535,23 +436,6 @@ static void test_int_values(void **state)
 		"f(a ptr[in, s], b int8[-100:100], c const[0xffffffffffff])\n",
 		NULL);
 	syz_target_free(t);
-	expect_error("f(a int8[0:256])\n",
-		     "test.txt:1:12: int range [0:256] is too large for base "
-		     "type of size 8");
-	expect_error("s {\n\tf1 int16:8[-256:0]\n}\nf(a ptr[in, s])\n",
-		     "test.txt:2:18: int range [18446744073709551360:0] is too "
-		     "large for base type of size 8");
-	expect_error("f(a intptr[0:0xffffffff, 0])\n",
-		     "test.txt:1:26: bad int alignment 0");
-	expect_error("f(a int8[0:-1, 1000])\n",
-		     "test.txt:1:16: int alignment 1000 is too large for range "
-		     "[0:255]");
-	expect_error("f(a ptr[in, const[256, int8]])\n",
-		     "test.txt:1:19: const value 256 (0x100) does not fit into "
-		     "8 bits");
-	expect_error("s {\n\tf1 const[16, int32:4]\n}\nf(a ptr[in, s])\n",
-		     "test.txt:2:11: const value 16 (0x10) does not fit into 4 "
-		     "bits");
 }
 
 /* Template parameters are substituted inside if[...] conditions. */
@@ -573,10 +457,6 @@ static void test_template_conditions(void **state)
 	assert_non_null(s);
 	assert_int_equal(s->st.fields[1].cond->right->value, 9);
 	syz_target_free(t);
-	expect_error(
-		"type tc[F] {\n\tk int32\n\tv int64 (if[value[F] == 1])\n}\n"
-		"f(a ptr[in, tc[nope]])\n",
-		"value[] target nope does not exist");
 }
 
 /* String literals: no escapes (as syzkaller), printable ASCII only. */
@@ -597,12 +477,223 @@ static void test_string_literals(void **state)
 	assert_int_equal(b->buf.value_lens[0], 2);
 	assert_memory_equal(b->buf.values[0], "\x00\xff", 2);
 	syz_target_free(t);
-	expect_error("f(a ptr[in, string[\"a\tb\"]])\n",
-		     "test.txt:1:22: illegal character U+0009 in string "
-		     "literal");
-	expect_error("f(a ptr[in, string[\"\xc3\xa9\"]])\n",
-		     "test.txt:1:21: illegal character U+00C3 in string "
-		     "literal");
+}
+
+/* ---- golden cases (tests/data/syzlang/README.md) ---- */
+
+/* One case of a golden file: its sources and the diagnostics it must
+ * give, each formatted as syz_diag_format() does. */
+struct golden_case {
+	const char *file;
+	int line; /* of its "===" line */
+	const char *desc;
+	struct buf text, consts;
+	bool has_consts;
+	VEC(char *) want;
+	size_t want_errors;
+};
+
+static void golden_case_reset(struct golden_case *c)
+{
+	for (size_t i = 0; i < c->want.n; i++)
+		free(c->want.v[i]);
+	vec_free(&c->want);
+	buf_free(&c->text);
+	buf_free(&c->consts);
+	c->has_consts = false;
+	c->want_errors = 0;
+}
+
+/* Drop the blank lines at the end of @b. */
+static void trim_blank_lines(struct buf *b)
+{
+	while (b->len >= 2 && b->data[b->len - 1] == '\n' &&
+	       b->data[b->len - 2] == '\n')
+		b->data[--b->len] = 0;
+}
+
+/* Take the "### COL: message" markers off @l (line @ln of its part) into
+ * c->want. False, after saying why, on a malformed marker. */
+static bool golden_markers(struct golden_case *c, char *l, int ln, int at)
+{
+	char *m = strstr(l, "###");
+	char *e = m;
+
+	if (!m)
+		return true;
+	while (e > l && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	while (m) {
+		char *p = m + 3, *end;
+		char *next = strstr(p, "###");
+		if (next)
+			*next = 0;
+		long col = strtol(p, &end, 10);
+		if (end == p || col <= 0 || *end != ':' || end[1] != ' ') {
+			print_error("%s:%d: marker needs '### COL: message'\n",
+				    c->file, at);
+			return false;
+		}
+		char *msg = end + 2;
+		size_t n = strlen(msg);
+		while (n && (msg[n - 1] == ' ' || msg[n - 1] == '\t'))
+			msg[--n] = 0;
+		char *w = NULL;
+		assert_true(asprintf(&w, "test.txt:%d:%ld: %s", ln, col, msg) >
+			    0);
+		assert_int_equal(vec_push(&c->want, w), 0);
+		if (strncmp(msg, "warning: ", 9))
+			c->want_errors++;
+		m = next;
+	}
+	*e = 0;
+	return true;
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Compile case @c; returns the number of mismatches, each printed. */
+static int golden_run(struct golden_case *c)
+{
+	trim_blank_lines(&c->text);
+	trim_blank_lines(&c->consts);
+	struct syz_source src = {
+		"test.txt", c->text.data ? c->text.data : "",
+		c->has_consts ? (c->consts.data ? c->consts.data : "") : NULL
+	};
+	struct syz_load_opts o = { .sources = &src, .n_sources = 1 };
+	struct syz_diags d = { 0 };
+	struct syz_target *t = NULL;
+	int r = syz_target_load(&o, &t, &d);
+	VEC(char *) got = { 0 };
+	int bad = 0;
+	char b[1200];
+
+	for (size_t i = 0; i < d.n; i++) {
+		char *s = strdup(syz_diag_format(&d.v[i], b, sizeof(b)));
+		assert_non_null(s);
+		assert_int_equal(vec_push(&got, s), 0);
+	}
+	if (got.n > 1)
+		qsort(got.v, got.n, sizeof(*got.v), cmp_strp);
+	if (c->want.n > 1)
+		qsort(c->want.v, c->want.n, sizeof(*c->want.v), cmp_strp);
+	/* both sorted: walk them together */
+	for (size_t i = 0, j = 0; i < c->want.n || j < got.n;) {
+		int k = i == c->want.n ? 1 :
+			j == got.n     ? -1 :
+					 strcmp(c->want.v[i], got.v[j]);
+		if (k == 0) {
+			i++, j++;
+			continue;
+		}
+		print_error("%s:%d: %s: %s %s\n", c->file, c->line, c->desc,
+			    k < 0 ? "missing" : "unexpected",
+			    k < 0 ? c->want.v[i++] : got.v[j++]);
+		bad++;
+	}
+	if (c->want_errors ? r != -EINVAL || t : r != 0 || !t) {
+		print_error("%s:%d: %s: load returned %d, want %s\n", c->file,
+			    c->line, c->desc, r,
+			    c->want_errors ? "-EINVAL" : "0");
+		bad++;
+	}
+	syz_target_free(t);
+	syz_diags_free(&d);
+	for (size_t i = 0; i < got.n; i++)
+		free(got.v[i]);
+	vec_free(&got);
+	return bad;
+}
+
+/* Run every case of golden file @path; counts cases into *n_cases and
+ * returns the number of mismatches. */
+static int golden_file(const char *path, const char *name, size_t *n_cases)
+{
+	struct golden_case c = { .file = name };
+	char *data = NULL;
+	size_t len;
+	int bad = 0, ln = 0, part_ln = 0;
+	bool in_case = false;
+
+	assert_int_equal(file_read_all(path, 0, &data, &len), 0);
+	for (char *l = data, *e; l && l < data + len; l = e) {
+		e = strchr(l, '\n');
+		if (e)
+			*e++ = 0;
+		ln++;
+		if (!strncmp(l, "=== ", 4)) {
+			if (in_case)
+				bad += golden_run(&c);
+			golden_case_reset(&c);
+			c.line = ln;
+			c.desc = l + 4;
+			in_case = true;
+			part_ln = 0;
+			(*n_cases)++;
+			continue;
+		}
+		if (!in_case)
+			continue; /* comments before the first case */
+		if (!strcmp(l, "--- consts") && !c.has_consts) {
+			c.has_consts = true;
+			part_ln = 0;
+			continue;
+		}
+		struct buf *b = c.has_consts ? &c.consts : &c.text;
+		if (!golden_markers(&c, l, ++part_ln, ln)) {
+			bad++;
+			continue;
+		}
+		assert_int_equal(buf_puts(b, l), 0);
+		assert_int_equal(buf_putc(b, '\n'), 0);
+	}
+	if (in_case) {
+		bad += golden_run(&c);
+	} else {
+		print_error("%s: no cases\n", name);
+		bad++;
+	}
+	golden_case_reset(&c);
+	free(data);
+	return bad;
+}
+
+/* Every *.txt golden file: each case gives exactly its marked
+ * diagnostics. */
+static void test_golden(void **state)
+{
+	(void)state;
+	DIR *d = opendir(SYZLANG_TESTDATA);
+	VEC(char *) names = { 0 };
+	struct dirent *de;
+	size_t n_cases = 0;
+	int bad = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if (l > 4 && !strcmp(de->d_name + l - 4, ".txt"))
+			assert_int_equal(vec_push(&names, strdup(de->d_name)),
+					 0);
+	}
+	closedir(d);
+	assert_true(names.n > 0);
+	qsort(names.v, names.n, sizeof(*names.v), cmp_strp);
+	for (size_t i = 0; i < names.n; i++) {
+		char *p = path_join(SYZLANG_TESTDATA, names.v[i]);
+		assert_non_null(p);
+		bad += golden_file(p, names.v[i], &n_cases);
+		free(p);
+		free(names.v[i]);
+	}
+	vec_free(&names);
+	print_message("%zu golden cases, %d mismatch%s\n", n_cases, bad,
+		      bad == 1 ? "" : "es");
+	assert_int_equal(bad, 0);
 }
 
 /* Garbage never crashes the parser/compiler. */
@@ -653,8 +744,15 @@ static void test_sys_linux(void **state)
 		if (!d.v[i].warning)
 			print_error("%s\n",
 				    syz_diag_format(&d.v[i], b, sizeof(b)));
-	assert_int_equal(r, 0);
-	assert_int_equal(d.n_errors, 0);
+	size_t n_errors = d.n_errors;
+	syz_diags_free(&d);
+	free(sk);
+	/* nothing is left to free when this fails (t is NULL) */
+	if (r)
+		fail_msg("syzkaller's sys/linux does not load: %s (%zu "
+			 "error%s above)",
+			 strerror(-r), n_errors, n_errors == 1 ? "" : "s");
+	assert_int_equal(n_errors, 0);
 	assert_true(t->n_calls > 8000);
 	const struct syz_call *c =
 		syz_target_call(t, "ioctl$DRM_IOCTL_VERSION");
@@ -683,8 +781,47 @@ static void test_sys_linux(void **state)
 	/* mmap is there with its number */
 	assert_int_equal(syz_target_call(t, "mmap")->nr, 9);
 	syz_target_free(t);
+}
+
+static void count_log(enum log_level level, const char *msg, void *ctx)
+{
+	(void)msg;
+	if (level == LOG_LVL_ERROR)
+		(*(int *)ctx)++;
+}
+
+/* A missing description directory: one error naming it, and nothing
+ * left allocated (the sanitizer build checks for leaks). */
+static void test_missing_dir(void **state)
+{
+	(void)state;
+	const char *dirs[] = { "/nonexistent/descriptions" };
+	struct syz_load_opts o = { .desc_dirs = dirs, .n_desc_dirs = 1 };
+	struct syz_diags d = { 0 };
+	struct syz_target *t = NULL;
+	char b[1200] = "";
+	int r = syz_target_load(&o, &t, &d);
+	size_t n = d.n, n_errors = d.n_errors;
+
+	if (n)
+		syz_diag_format(&d.v[0], b, sizeof(b));
 	syz_diags_free(&d);
-	free(sk);
+	assert_int_equal(r, -ENOENT);
+	assert_null(t);
+	assert_int_equal(n, 1);
+	assert_int_equal(n_errors, 1);
+	assert_string_equal(b, "/nonexistent/descriptions: can't open "
+			       "description directory: No such file or "
+			       "directory");
+	/* a checkout without sys/linux, the error going to the log */
+	int logged = 0;
+	o = (struct syz_load_opts){ .syzkaller = "/nonexistent/syzkaller" };
+	log_set_sink(count_log, &logged);
+	r = syz_target_load(&o, &t, NULL);
+	log_set_sink(NULL, NULL);
+	assert_int_equal(r, -ENOENT);
+	assert_null(t);
+	assert_int_equal(logged, 1);
 }
 
 /* Arrays of plain 1-byte ints are buffers, as syzkaller's compiler makes
@@ -737,7 +874,6 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_templates_and_types),
 		cmocka_unit_test(test_len_paths),
 		cmocka_unit_test(test_resources),
-		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_call_attrs_consts),
 		cmocka_unit_test(test_select),
 		cmocka_unit_test(test_directions),
@@ -746,7 +882,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_template_conditions),
 		cmocka_unit_test(test_string_literals),
 		cmocka_unit_test(test_byte_arrays),
+		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_missing_dir),
 		cmocka_unit_test(test_sys_linux),
 	};
 

@@ -1,17 +1,15 @@
 /*
- * drmfuzz-executor: the interpreter, run in a program's child. Walks the
- * exec encoding (include/exec_decode.h): copyin into the data area, calls
- * (inline, or in worker threads with a per-call timeout), results and
- * copyouts, KCOV per call into the shared region.
+ * drmfuzz-executor: the interpreter, which runs one program in the
+ * worker: walks the exec encoding (include/exec_decode.h), copies in
+ * to the data area, makes the calls (inline, or in call threads with a
+ * per-call timeout), records results, copyouts and KCOV per call in the
+ * program's ring slot.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <linux/kcov.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -19,7 +17,8 @@
 #include <unistd.h>
 
 #include "exec_decode.h"
-#include "executor.h"
+#include "interp.h"
+#include "worker.h"
 
 #define DATA ((uint8_t *)(uintptr_t)EXEC_DATA_ADDR)
 #define MAX_RERUN 100
@@ -38,75 +37,21 @@ struct job {
 	struct exec_decoder co; /* positioned at the call's COPYOUTs */
 };
 
-struct worker {
+struct call_thread {
 	pthread_t th;
 	int started;
 	uint32_t busy; /* futex word: 1 while running job */
 	struct job job;
 };
 
-static struct exec_shm *shm;
+static struct ring_slot *slot; /* the program's */
 static const struct wire_exec *req;
 static enum cover_mode cover;
 static struct {
 	uint64_t val;
 	uint32_t set;
 } results[EXEC_MAX_RESULTS];
-static struct worker workers[KCOV_THREADS];
-
-void exec_fail_slot(struct exec_shm *s)
-{
-	shm = s;
-}
-
-void exec_child_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(shm->msg, sizeof(shm->msg), fmt, ap);
-	va_end(ap);
-	__atomic_store_n(&shm->failed, 1, __ATOMIC_RELEASE);
-	_exit(WIRE_EXIT_FAIL);
-}
-
-/* --- Surviving faults on program-controlled memory. --- */
-
-static __thread volatile int nf_active;
-static __thread sigjmp_buf nf_jmp;
-
-static void nf_handler(int sig, siginfo_t *si, void *uc)
-{
-	(void)si;
-	(void)uc;
-	if (nf_active)
-		siglongjmp(nf_jmp, 1);
-	signal(sig, SIG_DFL); /* not ours: fault again and die of it */
-}
-
-void nonfailing_install(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = nf_handler;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
-}
-
-int nonfailing(void (*fn)(void *ctx), void *ctx)
-{
-	int ok = 0;
-
-	nf_active = 1;
-	if (!sigsetjmp(nf_jmp, 0)) {
-		fn(ctx);
-		ok = 1;
-	}
-	nf_active = 0;
-	return ok;
-}
+static struct call_thread threads[KCOV_THREADS];
 
 /* --- Values. --- */
 
@@ -307,19 +252,17 @@ static int cmp_ignored(uint64_t type, uint64_t a1, uint64_t a2)
 static uint32_t arena_take(uint32_t n, uint32_t *got)
 {
 	uint32_t off =
-		__atomic_fetch_add(&shm->arena_used, n, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&slot->arena_used, n, __ATOMIC_RELAXED);
 
-	if (off >= EXEC_SHM_ARENA_WORDS)
+	if (off >= RING_ARENA_WORDS)
 		*got = 0;
 	else
-		*got = EXEC_SHM_ARENA_WORDS - off < n ?
-			       EXEC_SHM_ARENA_WORDS - off :
-			       n;
+		*got = RING_ARENA_WORDS - off < n ? RING_ARENA_WORDS - off : n;
 	return off;
 }
 
 /* Record what KCOV buffer @t holds for call @c; returns overflow flags. */
-static uint32_t collect(struct exec_shm_call *c, int t, uint64_t n)
+static uint32_t collect(struct ring_call *c, int t, uint64_t n)
 {
 	const uint64_t *e = kcov_entries(t);
 	uint32_t flags = 0, want, got, off, k = 0;
@@ -331,7 +274,7 @@ static uint32_t collect(struct exec_shm_call *c, int t, uint64_t n)
 		off = arena_take(want, &got);
 		if (got < n)
 			flags |= WIRE_CALL_COVER_OVERFLOW;
-		memcpy(shm->arena + off, e, (size_t)got * 8);
+		memcpy(slot->arena + off, e, (size_t)got * 8);
 		c->pcs_off = off;
 		c->n_pcs = got;
 		return flags;
@@ -343,7 +286,7 @@ static uint32_t collect(struct exec_shm_call *c, int t, uint64_t n)
 		flags |= WIRE_CALL_COVER_OVERFLOW;
 	for (uint32_t i = 0; i < got; i++) {
 		const uint64_t *x = e + 4 * i;
-		uint64_t *o = shm->arena + off + 3 * k;
+		uint64_t *o = slot->arena + off + 3 * k;
 
 		if (cmp_ignored(x[0], x[1], x[2]))
 			continue;
@@ -352,15 +295,15 @@ static uint32_t collect(struct exec_shm_call *c, int t, uint64_t n)
 		o[2] = x[2];
 		k++;
 	}
-	cmp_sort(shm->arena + off, k);
+	cmp_sort(slot->arena + off, k);
 	got = k;
 	k = 0;
 	for (uint32_t i = 0; i < got; i++) {
-		uint64_t *x = shm->arena + off + 3 * i;
+		uint64_t *x = slot->arena + off + 3 * i;
 
-		if (k && !memcmp(x, shm->arena + off + 3 * (k - 1), 24))
+		if (k && !memcmp(x, slot->arena + off + 3 * (k - 1), 24))
 			continue;
-		memmove(shm->arena + off + 3 * k, x, 24);
+		memmove(slot->arena + off + 3 * k, x, 24);
 		k++;
 	}
 	c->cmps_off = off;
@@ -377,10 +320,10 @@ static int fault_arm(int64_t nth)
 	int n = snprintf(buf, sizeof(buf), "%lld", (long long)nth);
 
 	if (fd < 0)
-		exec_child_fail("open /proc/thread-self/fail-nth: %s",
-				strerror(errno));
+		worker_fail("open /proc/thread-self/fail-nth: %s",
+			    strerror(errno));
 	if (pwrite(fd, buf, (size_t)n, 0) != n)
-		exec_child_fail("write fail-nth: %s", strerror(errno));
+		worker_fail("write fail-nth: %s", strerror(errno));
 	return fd;
 }
 
@@ -392,14 +335,14 @@ static int fault_fired(int fd)
 	int fired = n == 2 && buf[0] == '0';
 
 	if (pwrite(fd, "0", 1, 0) != 1)
-		exec_child_fail("reset fail-nth: %s", strerror(errno));
+		worker_fail("reset fail-nth: %s", strerror(errno));
 	close(fd);
 	return fired;
 }
 
 /*
  * What a call can change in the worker that the next program would see,
- * beyond memory contents and fds (EXEC_TOUCH_*): the worker repairs or
+ * beyond memory contents and fds (TOUCH_*): the worker repairs or
  * checks only that after the program.
  */
 static uint32_t call_touches(uint64_t nr)
@@ -416,16 +359,16 @@ static uint32_t call_touches(uint64_t nr)
 	case SYS_shmat:
 	case SYS_shmdt:
 	case SYS_mbind:
-		return EXEC_TOUCH_MAPS;
+		return TOUCH_MAPS;
 	case SYS_chdir:
 	case SYS_fchdir:
 	case SYS_chroot:
 	case SYS_pivot_root:
-		return EXEC_TOUCH_CWD;
+		return TOUCH_CWD;
 	case SYS_rt_sigaction:
 	case SYS_rt_sigprocmask:
 	case SYS_sigaltstack:
-		return EXEC_TOUCH_SIGNALS;
+		return TOUCH_SIGNALS;
 	case SYS_clone:
 	case SYS_clone3:
 	case SYS_fork:
@@ -436,7 +379,7 @@ static uint32_t call_touches(uint64_t nr)
 	case SYS_io_uring_enter:
 	case SYS_io_uring_register:
 	case SYS_ptrace:
-		return EXEC_TOUCH_TASKS;
+		return TOUCH_TASKS;
 	case SYS_setuid:
 	case SYS_setgid:
 	case SYS_setreuid:
@@ -449,33 +392,33 @@ static uint32_t call_touches(uint64_t nr)
 	case SYS_capset:
 	case SYS_prctl:
 	case SYS_keyctl:
-		return EXEC_TOUCH_CREDS;
+		return TOUCH_CREDS;
 	case SYS_setrlimit:
 	case SYS_prlimit64:
-		return EXEC_TOUCH_LIMITS;
+		return TOUCH_LIMITS;
 	case SYS_unshare:
 	case SYS_setns:
-		return EXEC_TOUCH_ALL;
+		return TOUCH_ALL;
 	default:
 		return 0;
 	}
 }
 
-static uint32_t touched; /* EXEC_TOUCH_* of the calls since the take */
+static uint32_t touched; /* TOUCH_* of the calls since the take */
 static uint64_t data_used; /* the last program's data size */
 static uint32_t threads_started;
 
-uint32_t exec_touched_take(void)
+uint32_t interp_touched_take(void)
 {
 	return __atomic_exchange_n(&touched, 0, __ATOMIC_ACQ_REL);
 }
 
-uint64_t exec_data_used(void)
+uint64_t interp_data_used(void)
 {
 	return data_used;
 }
 
-uint32_t exec_threads_started(void)
+uint32_t interp_threads_started(void)
 {
 	return __atomic_load_n(&threads_started, __ATOMIC_RELAXED);
 }
@@ -509,7 +452,7 @@ static void run_copyouts(const struct job *j)
 /* Run one call in the calling thread, which owns KCOV buffer @t. */
 static void run_call(const struct job *j, int t)
 {
-	struct exec_shm_call *c = &shm->calls[j->index];
+	struct ring_call *c = &slot->calls[j->index];
 	uint32_t flags = WIRE_CALL_FINISHED;
 	int fail_fd = -1, err;
 	uint64_t n = 0;
@@ -540,7 +483,7 @@ static void run_call(const struct job *j, int t)
 	__atomic_fetch_or(&c->flags, flags, __ATOMIC_RELEASE);
 }
 
-/* --- Worker threads. --- */
+/* --- Call threads. --- */
 
 static uint64_t now_ms(void)
 {
@@ -563,89 +506,114 @@ static void futex_wake(uint32_t *w)
 	syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-static void *worker_main(void *arg)
+static void *thread_main(void *arg)
 {
-	struct worker *w = arg;
-	int t = (int)(w - workers), e;
+	struct call_thread *th = arg;
+	int t = (int)(th - threads), e;
 
 	if (cover && (e = kcov_enable(t, cover == COVER_CMPS)))
-		exec_child_fail("KCOV_ENABLE in thread %d: %s", t,
-				strerror(-e));
+		worker_fail("KCOV_ENABLE in thread %d: %s", t, strerror(-e));
 	for (;;) {
-		while (!__atomic_load_n(&w->busy, __ATOMIC_ACQUIRE))
-			futex_wait(&w->busy, 0, 1000);
-		run_call(&w->job, t);
-		__atomic_store_n(&w->busy, 0, __ATOMIC_RELEASE);
-		futex_wake(&w->busy);
+		while (!__atomic_load_n(&th->busy, __ATOMIC_ACQUIRE))
+			futex_wait(&th->busy, 0, 1000);
+		run_call(&th->job, t);
+		__atomic_store_n(&th->busy, 0, __ATOMIC_RELEASE);
+		futex_wake(&th->busy);
 	}
 	return NULL;
 }
 
-/* Wait up to @ms for @w to finish its job: 1 when it did. */
-static int worker_wait(struct worker *w, uint64_t ms)
+/* Wait up to @ms for @th to finish its job: 1 when it did. */
+static int thread_wait(struct call_thread *th, uint64_t ms)
 {
 	uint64_t end = now_ms() + ms;
 
 	for (;;) {
 		uint64_t now = now_ms();
 
-		if (!__atomic_load_n(&w->busy, __ATOMIC_ACQUIRE))
+		if (!__atomic_load_n(&th->busy, __ATOMIC_ACQUIRE))
 			return 1;
 		if (now >= end)
 			return 0;
-		futex_wait(&w->busy, 1, end - now);
+		futex_wait(&th->busy, 1, end - now);
 	}
 }
 
-/* An idle worker, started if needed; waits while all are busy. */
-static struct worker *worker_get(void)
+/* An idle call thread, started if needed; waits while all are busy. */
+static struct call_thread *thread_get(void)
 {
 	for (;;) {
 		for (int i = 0; i < KCOV_THREADS; i++) {
-			struct worker *w = &workers[i];
+			struct call_thread *th = &threads[i];
 
-			if (!w->started) {
-				int e = pthread_create(&w->th, NULL,
-						       worker_main, w);
+			if (!th->started) {
+				int e = pthread_create(&th->th, NULL,
+						       thread_main, th);
 
 				if (e)
-					exec_child_fail("pthread_create: %s",
-							strerror(e));
-				w->started = 1;
+					worker_fail("pthread_create: %s",
+						    strerror(e));
+				th->started = 1;
 				__atomic_fetch_add(&threads_started, 1,
 						   __ATOMIC_RELAXED);
-				return w;
+				return th;
 			}
-			if (!__atomic_load_n(&w->busy, __ATOMIC_ACQUIRE))
-				return w;
+			if (!__atomic_load_n(&th->busy, __ATOMIC_ACQUIRE))
+				return th;
 		}
-		futex_wait(&workers[0].busy, 1, 1);
+		futex_wait(&threads[0].busy, 1, 1);
 	}
 }
 
-static struct worker *dispatch(const struct job *j)
+static struct call_thread *thread_dispatch(const struct job *j)
 {
-	struct worker *w = worker_get();
+	struct call_thread *th = thread_get();
 
-	w->job = *j;
-	__atomic_store_n(&w->busy, 1, __ATOMIC_RELEASE);
-	futex_wake(&w->busy);
-	return w;
+	th->job = *j;
+	__atomic_store_n(&th->busy, 1, __ATOMIC_RELEASE);
+	futex_wake(&th->busy);
+	return th;
 }
 
 static void mark_blocked(uint32_t index)
 {
-	__atomic_fetch_or(&shm->calls[index].flags, WIRE_CALL_BLOCKED,
+	__atomic_fetch_or(&slot->calls[index].flags, WIRE_CALL_BLOCKED,
 			  __ATOMIC_RELAXED);
 }
 
-static void wait_call(struct worker *w, uint32_t index)
+static void wait_call(struct call_thread *th, uint32_t index)
 {
-	if (!worker_wait(w, req->call_timeout_ms))
+	if (!thread_wait(th, req->call_timeout_ms))
 		mark_blocked(index);
 }
 
 /* --- The program. --- */
+
+long interp_check(const struct wire_exec *r, char *err, size_t cap)
+{
+	static struct exec_insn in;
+	struct exec_decoder d;
+	int rc;
+
+	if (exec_decode_init(&d, r->prog, r->prog_len)) {
+		snprintf(err, cap, "%s", d.err);
+		return -1;
+	}
+	while ((rc = exec_decode_next(&d, &in)) > 0) {
+		if (in.op == EXEC_OP_CALL && in.rerun > MAX_RERUN) {
+			snprintf(err, cap,
+				 "exec: call %llu: rerun %llu (max %d)",
+				 (unsigned long long)d.calls_seen - 1,
+				 (unsigned long long)in.rerun, MAX_RERUN);
+			return -1;
+		}
+	}
+	if (rc < 0) {
+		snprintf(err, cap, "%s", d.err);
+		return -1;
+	}
+	return (long)d.n_calls;
+}
 
 static void job_fill(struct job *j, const struct exec_insn *in, uint32_t index)
 {
@@ -663,27 +631,28 @@ static void job_fill(struct job *j, const struct exec_insn *in, uint32_t index)
 
 static int enabled; /* KCOV in the program's thread, kept across runs */
 
-int exec_program(const struct wire_exec *r, struct exec_shm *s)
+int interp_run(const struct wire_exec *r, struct ring_slot *s)
 {
 	static struct exec_insn in, peek;
 	struct exec_decoder d, save;
-	struct worker *pair = NULL;
+	struct call_thread *pair = NULL;
 	uint32_t pair_index = 0, index = 0;
 	int threaded = !!(r->flags & (WIRE_EXEC_THREADED | WIRE_EXEC_COLLIDE));
 	int rc, e;
 
 	req = r;
-	shm = s;
+	slot = s;
+	worker_fail_slot(s);
 	cover = (r->flags & WIRE_EXEC_COVER) ? COVER_PCS :
 		(r->flags & WIRE_EXEC_CMPS)  ? COVER_CMPS :
 					       COVER_NONE;
 	if (cover && !threaded && !enabled) {
 		if ((e = kcov_enable(0, cover == COVER_CMPS)))
-			exec_child_fail("KCOV_ENABLE: %s", strerror(-e));
+			worker_fail("KCOV_ENABLE: %s", strerror(-e));
 		enabled = 1;
 	}
 	if (exec_decode_init(&d, r->prog, r->prog_len))
-		exec_child_fail("%s", d.err);
+		worker_fail("%s", d.err);
 	data_used = d.data_size;
 	/* A reused worker: no result of the previous program is set. */
 	memset(results, 0, sizeof(results[0]) * d.n_results);
@@ -710,22 +679,22 @@ int exec_program(const struct wire_exec *r, struct exec_shm *s)
 			run_call(&j, 0);
 			continue;
 		}
-		struct worker *w = dispatch(&j);
+		struct call_thread *th = thread_dispatch(&j);
 
 		if (in.flags & EXEC_CALL_ASYNC)
 			continue;
 		if ((r->flags & WIRE_EXEC_COLLIDE) && !pair) {
-			pair = w;
+			pair = th;
 			pair_index = j.index;
 			continue;
 		}
-		wait_call(w, j.index);
+		wait_call(th, j.index);
 		if (pair)
 			wait_call(pair, pair_index);
 		pair = NULL;
 	}
 	if (rc < 0)
-		exec_child_fail("%s", d.err);
+		worker_fail("%s", d.err);
 	if (pair)
 		wait_call(pair, pair_index);
 	/* Stragglers (async or blocked calls) get one more call timeout. */
@@ -734,11 +703,12 @@ int exec_program(const struct wire_exec *r, struct exec_shm *s)
 	int busy = 0;
 
 	for (int i = 0; threaded && i < KCOV_THREADS; i++) {
-		struct worker *w = &workers[i];
+		struct call_thread *th = &threads[i];
 		uint64_t now = now_ms();
 
-		if (w->started && !worker_wait(w, end > now ? end - now : 0)) {
-			mark_blocked(w->job.index);
+		if (th->started &&
+		    !thread_wait(th, end > now ? end - now : 0)) {
+			mark_blocked(th->job.index);
 			busy = 1;
 		}
 	}

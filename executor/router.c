@@ -1,30 +1,8 @@
 /*
- * drmfuzz-executor: procs. The host runs several programs in one machine
- * at once, each request naming its proc (wire_exec.proc). Proc 0 is run
- * by the serving process itself (run.c's engine in this loop: nothing
- * between the host and its worker, which gets a PID namespace of its
- * own). Every other proc has a server of its own: a child of the
- * serving process, forked on the proc's first request (after exec_setup,
- * so it inherits the data area and the checks made at start-up), that
- * takes a result region, eventfds and KCOV buffers of its own
- * (exec_proc_setup) and runs exec_serve over a socketpair: its worker,
- * its programs' timeouts, crashes and recycling are its business alone.
- *
- * When it can (CAP_SYS_ADMIN), a proc server is PID 1 of a PID namespace
- * of its own: its programs cannot signal it (nor, with kill(-1), another
- * proc), worker_stop's kill(-1) reaches only its own tasks, /proc/loadavg's
- * last pid (how run.c sees that a program created a task) counts its
- * tasks alone, and its death takes everything of its programs with it.
- *
- * This process reads the host's frames, answers PING (and refuses unknown
- * types) itself, forwards WIRE_EXEC and WIRE_BENCH to their proc's
- * server, and copies each reply to the host once its whole frame is in,
- * so replies of different procs never interleave. It never waits on a
- * proc: up to WIRE_EXEC_PROC_DEPTH requests per proc are out at a time
- * (the proc server reads them ahead and runs them in order; one more is
- * refused), and a server that dies, or sends anything but a reply it
- * owes, is killed and its requests answered with WIRE_ERROR; the proc's
- * next request forks a new one.
+ * drmfuzz-executor: the serving process's loop. Reads the host's frames,
+ * answers PING itself, routes each program request to its proc's server
+ * (proc 0's runs in this process, every other proc's in a child forked
+ * on its first request) and copies each whole reply back to the host.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,9 +39,9 @@ struct proc {
 
 static struct proc procs[WIRE_EXEC_MAX_PROCS];
 /*
- * Proc 0 runs here (exec_serve_here): no socketpair, no second process
- * between the host and its worker. Its requests the engine cannot take
- * yet (EXEC_WAIT) wait in q0, in order.
+ * Proc 0's server runs here (server_embedded): no socketpair, no second
+ * process between the host and its worker. Its requests the server
+ * cannot take yet (SERVER_WAIT) wait in q0, in order.
  */
 static int local0;
 static struct {
@@ -113,7 +91,7 @@ reply_error(int out, uint32_t id, const char *fmt, ...)
 }
 
 /* Reap the proc servers that have exited (and only them: proc 0's worker
- * is run.c's to reap); the status is kept for proc_lost. */
+ * is its server's to reap); the status is kept for proc_lost. */
 static void sweep(void)
 {
 	for (int i = 0; i < (int)WIRE_EXEC_MAX_PROCS; i++) {
@@ -175,8 +153,8 @@ __attribute__((noreturn)) static void proc_main(int i, int sock, int in,
 		if (procs[k].fd >= 0)
 			close(procs[k].fd);
 	}
-	if ((e = exec_proc_setup(sock, err, sizeof(err))) ||
-	    (e = exec_serve(sock, err, sizeof(err)))) {
+	if ((e = server_setup_forked(sock, err, sizeof(err))) ||
+	    (e = server_loop(sock, err, sizeof(err)))) {
 		/* Not WIRE_FAIL_PREFIX: the machine is still fine. */
 		fprintf(stderr, "drmfuzz-executor: proc %d: %s\n", i, err);
 		_exit(WIRE_EXIT_FAIL);
@@ -289,8 +267,8 @@ static int frame_proc(const struct wire_hdr *h, const uint8_t *payload)
 }
 
 /* Hand a program request (@frame, @n bytes) to its proc. */
-static int forward(const struct wire_hdr *h, const uint8_t *frame, size_t n,
-		   int in, int out)
+static int proc_forward(const struct wire_hdr *h, const uint8_t *frame,
+			size_t n, int in, int out)
 {
 	int i = frame_proc(h, frame + WIRE_HDR_SIZE), e;
 	struct proc *p = &procs[i];
@@ -338,8 +316,8 @@ static int proc_read(int i, int out)
 			bad = 1;
 			break;
 		}
-		if (exec_timing_on() && ++replies % 256 == 0) {
-			double cpu = exec_cpu_ms(RUSAGE_SELF);
+		if (timing_on() && ++replies % 256 == 0) {
+			double cpu = timing_cpu_ms(RUSAGE_SELF);
 
 			fprintf(stderr,
 				"drmfuzz-executor: CPU per program: serving "
@@ -377,8 +355,8 @@ static void stop_all(void)
 	}
 }
 
-/* Offer proc 0's waiting requests to the engine, in order. */
-static int local_drain(int out)
+/* Offer proc 0's waiting requests to its server, in order. */
+static int proc0_drain(int out)
 {
 	while (q0.n) {
 		struct wire_hdr h;
@@ -387,8 +365,8 @@ static int local_drain(int out)
 
 		if (n <= 0)
 			return -EBADMSG; /* checked when queued */
-		r = exec_take(&h, q0.buf + WIRE_HDR_SIZE, out);
-		if (r == EXEC_WAIT)
+		r = server_take(&h, q0.buf + WIRE_HDR_SIZE, out);
+		if (r == SERVER_WAIT)
 			return 0;
 		if (r < 0)
 			return r;
@@ -400,10 +378,10 @@ static int local_drain(int out)
 }
 
 /* A program request for proc 0, which runs here. */
-static int local_forward(const struct wire_hdr *h, const uint8_t *frame,
+static int proc0_forward(const struct wire_hdr *h, const uint8_t *frame,
 			 size_t n, int out)
 {
-	uint32_t out_n = q0.n + (uint32_t)exec_in_flight();
+	uint32_t out_n = q0.n + (uint32_t)server_in_flight();
 	int r;
 
 	if (out_n >= WIRE_EXEC_PROC_DEPTH)
@@ -412,8 +390,8 @@ static int local_forward(const struct wire_hdr *h, const uint8_t *frame,
 				   "%u per proc at a time",
 				   out_n, WIRE_EXEC_PROC_DEPTH);
 	if (!q0.n) {
-		r = exec_take(h, frame + WIRE_HDR_SIZE, out);
-		if (r != EXEC_WAIT)
+		r = server_take(h, frame + WIRE_HDR_SIZE, out);
+		if (r != SERVER_WAIT)
 			return r < 0 ? r : 0;
 	}
 	memcpy(q0.buf + q0.have, frame, n);
@@ -423,23 +401,23 @@ static int local_forward(const struct wire_hdr *h, const uint8_t *frame,
 }
 
 /* One request from the host. */
-static int handle(const struct wire_hdr *h, const uint8_t *frame, size_t n,
-		  int in, int out)
+static int route(const struct wire_hdr *h, const uint8_t *frame, size_t n,
+		 int in, int out)
 {
 	struct wire_wr w;
 	int e;
 
 	if ((h->type == WIRE_EXEC || h->type == WIRE_BENCH) && local0 &&
 	    frame_proc(h, frame + WIRE_HDR_SIZE) == 0)
-		return local_forward(h, frame, n, out);
+		return proc0_forward(h, frame, n, out);
 	if (h->type == WIRE_EXEC || h->type == WIRE_BENCH)
-		return forward(h, frame, n, in, out);
+		return proc_forward(h, frame, n, in, out);
 	wire_wr_init(&w, tx, sizeof(tx));
 	e = serve_handle(h, frame + WIRE_HDR_SIZE, &w);
 	return e ? e : write_all(out, tx, w.len);
 }
 
-int serve_procs(int in, int out, char *err, size_t cap)
+int router_serve(int in, int out, char *err, size_t cap)
 {
 	size_t have = 0;
 	int e = 0;
@@ -448,7 +426,7 @@ int serve_procs(int in, int out, char *err, size_t cap)
 		procs[i].pid = -1;
 		procs[i].fd = -1;
 	}
-	if (exec_serve_here()) {
+	if (server_embedded()) {
 		q0.buf = mmap(NULL, WIRE_EXEC_PROC_DEPTH * (size_t)FRAME_MAX,
 			      PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
@@ -473,15 +451,16 @@ int serve_procs(int in, int out, char *err, size_t cap)
 		}
 		eng = np;
 		if (local0)
-			ne = exec_poll_prepare(pfd + eng, &timeout);
+			ne = server_poll_prepare(pfd + eng, &timeout);
 		if (poll(pfd, np + (nfds_t)ne, timeout) < 0 && errno != EINTR) {
 			e = -errno;
 			snprintf(err, cap, "poll: %s", strerror(errno));
 			break;
 		}
 		if (local0) {
-			exec_poll_done(pfd + eng, ne);
-			if ((e = exec_finish(out)) || (e = local_drain(out))) {
+			server_poll_done(pfd + eng, ne);
+			if ((e = server_finish(out)) ||
+			    (e = proc0_drain(out))) {
 				snprintf(err, cap, "reply: %s", strerror(-e));
 				break;
 			}
@@ -527,7 +506,7 @@ int serve_procs(int in, int out, char *err, size_t cap)
 			}
 			if (n == 0)
 				break;
-			if ((e = handle(&h, rx, (size_t)n, in, out))) {
+			if ((e = route(&h, rx, (size_t)n, in, out))) {
 				snprintf(err, cap, "reply: %s", strerror(-e));
 				break;
 			}
@@ -539,6 +518,6 @@ int serve_procs(int in, int out, char *err, size_t cap)
 	}
 	stop_all();
 	if (local0)
-		exec_worker_stop();
+		worker_stop(0);
 	return e;
 }
