@@ -294,6 +294,42 @@ int repro_log_parse(const struct syz_target *t, const char *data, size_t len,
 	return err;
 }
 
+static int digits(const char *p, const char **end)
+{
+	long v = 0;
+	const char *q = p;
+
+	while (*q >= '0' && *q <= '9' && v < 100000)
+		v = v * 10 + (*q++ - '0');
+	*end = q;
+	return q == p ? -1 : (int)v;
+}
+
+int repro_comm_proc(const char *report)
+{
+	static const char *const prefixes[] = { "drmfuzz-proc-",
+						"syz-executor.", "syz-executor",
+						"syz." };
+
+	for (const char *c = report; c && (c = strstr(c, "Comm: ")); c++) {
+		const char *name = c + 6, *end;
+
+		for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]);
+		     i++) {
+			size_t n = strlen(prefixes[i]);
+			int v;
+
+			if (strncmp(name, prefixes[i], n))
+				continue;
+			v = digits(name + n, &end);
+			if (v >= 0 && (*end == ' ' || *end == '.' ||
+				       *end == '\n' || *end == 0))
+				return v;
+		}
+	}
+	return -1;
+}
+
 /* ---- the ring of programs sent ---- */
 
 struct ring_entry {

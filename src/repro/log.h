@@ -75,6 +75,13 @@ int repro_opts_parse(const char *s, struct repro_opts *o, char *err,
 		     size_t cap);
 
 /*
+ * The proc whose task crashed, from a report's "Comm:" (drmfuzz's
+ * "drmfuzz-proc-N", syzkaller's "syz-executor.N", "syz-executorN" and
+ * "syz.N.ID"); -1 when the report names none of them.
+ */
+int repro_comm_proc(const char *report);
+
+/*
  * The programs a machine was sent, newest last, for its crash log: a
  * bounded ring (at most @max entries; thread-safe). Each entry remembers
  * where the machine's console stood when the program was sent, so the

@@ -234,6 +234,26 @@ static void test_ring(void **state)
 	repro_ring_free(NULL);
 }
 
+static void test_comm(void **state)
+{
+	(void)state;
+	assert_int_equal(repro_comm_proc("CPU: 1 PID: 99 Comm: drmfuzz-proc-3 "
+					 "Not tainted 6.1.0\n"),
+			 3);
+	assert_int_equal(repro_comm_proc("x\nCPU: 0 PID: 1 Comm: "
+					 "syz-executor.12 Not tainted\n"),
+			 12);
+	assert_int_equal(repro_comm_proc("Comm: syz-executor5 Not"), 5);
+	assert_int_equal(repro_comm_proc("Comm: syz.2.1043 Not tainted"), 2);
+	assert_int_equal(repro_comm_proc("Comm: kworker/0:1 Not tainted\n"
+					 "Comm: drmfuzz-proc-1\n"),
+			 1);
+	assert_int_equal(repro_comm_proc("Comm: kworker/u4:2 Not tainted"), -1);
+	assert_int_equal(repro_comm_proc("Comm: syz-fuzzer Not tainted"), -1);
+	assert_int_equal(repro_comm_proc(""), -1);
+	assert_int_equal(repro_comm_proc(NULL), -1);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +264,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_opts_errors),
 		cmocka_unit_test(test_ring),
+		cmocka_unit_test(test_comm),
 	};
 
 	if (argc != 3) {
