@@ -1,32 +1,41 @@
 /* drmfuzz consts: regenerate or check the .const files of descriptions. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "opts.h"
 #include "consts/consts.h"
 #include "util/buf.h"
 #include "util/fileio.h"
 #include "util/log.h"
 
-static void consts_usage(FILE *f)
-{
-	fprintf(f,
+static const struct cli_opt consts_cmd_opts[] = {
+	{ "src", 's', "DIR", 0,
+	  "a kernel tree: its headers are installed into a\n"
+	  "temporary directory (make headers_install)" },
+	{ "headers", 'H', "DIR", 0,
+	  "installed UAPI headers (e.g. /usr/include)" },
+	{ "out", 'o', "DIR", 0, "write the .const files here instead" },
+	{ "check", 'c', NULL, 0,
+	  "write nothing; exit 1 when a .const file differs" },
+	{ "verbose", 'v', NULL, 0,
+	  "list the identifiers the headers do not define" },
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd consts_cmd = {
+	.usage =
 		"usage: drmfuzz consts (--src KERNEL_TREE | --headers DIR) [--check]\n"
-		"                      [--out DIR] [--verbose] FILE.txt...\n\n"
+		"                      [--out DIR] [--verbose] FILE.txt...",
+	.about =
 		"Write FILE.txt.const (syzkaller's format, amd64) next to each\n"
 		"description file, with the values of the constants it uses, taken\n"
-		"from Linux UAPI headers by compiling a generated C program.\n\n"
-		"  --src DIR      a kernel tree: its headers are installed into a\n"
-		"                 temporary directory (make headers_install)\n"
-		"  --headers DIR  installed UAPI headers (e.g. /usr/include)\n"
-		"  --out DIR      write the .const files here instead\n"
-		"  --check        write nothing; exit 1 when a .const file differs\n"
-		"  --verbose      list the identifiers the headers do not define\n");
-}
+		"from Linux UAPI headers by compiling a generated C program.",
+	.opts = consts_cmd_opts,
+};
 
 static int consts_one(const char *txt, const char *incdir, const char *outdir,
 		      bool check, bool verbose)
@@ -99,24 +108,15 @@ out_text:
 
 int cmd_consts(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "src", required_argument, NULL, 's' },
-		{ "headers", required_argument, NULL, 'H' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "check", no_argument, NULL, 'c' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	const char *src = NULL, *headers = NULL, *outdir = NULL;
 	bool check = false, verbose = false;
 	char tmp[] = "/tmp/drmfuzz-headers-XXXXXX";
 	char *incdir = NULL;
+	struct cli_parser p;
 	int c, rc = 0;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:H:o:cvh", longopts, NULL)) !=
-	       -1) {
+	cli_start(&p, &consts_cmd);
+	while ((c = cli_next(&p, argc, argv)) >= 0) {
 		switch (c) {
 		case 's':
 			src = optarg;
@@ -133,18 +133,14 @@ int cmd_consts(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
-		case 'h':
-			consts_usage(stdout);
-			return 0;
-		default:
-			consts_usage(stderr);
-			return 2;
 		}
 	}
+	if (c != CLI_END)
+		return c == CLI_HELP ? 0 : 2;
 	if (!src == !headers || optind == argc) {
 		fprintf(stderr, "drmfuzz consts: give one of --src or "
 				"--headers, and description files\n\n");
-		consts_usage(stderr);
+		cli_usage(stderr, &consts_cmd);
 		return 2;
 	}
 	if (src) {

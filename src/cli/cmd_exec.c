@@ -5,7 +5,6 @@
  * executions per second against the in-VM ceiling.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,53 +12,73 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "opts.h"
 #include "config/config.h"
 #include "exec.h"
 #include "ipc/ipc.h"
 #include "manager/machine.h"
 #include "prog/prog.h"
 #include "syzlang/target.h"
+#include "target/target.h"
 #include "util/buf.h"
-#include "util/datadir.h"
 #include "util/fileio.h"
 #include "util/log.h"
 #include "vm/qemu.h"
 #include "vm/vm.h"
 
-#define EXEC_MAX_PROGS 256
+#define EXEC_CMD_MAX_PROGS 256
 
-static void exec_usage(FILE *f)
-{
-	fprintf(f,
+_Static_assert(WIRE_EXEC_PROC_DEPTH == 8, "--depth's help says 8");
+
+static const struct cli_opt exec_cmd_opts[] = {
+	{ "config", 'c', "FILE", 0,
+	  "manager config (default: the built-in one)" },
+	{ "raw", 0, NULL, 'R',
+	  "the files are exec-encoded programs (include/exec.h);\n"
+	  "without it, programs in syzkaller's text format over\n"
+	  "descriptions/ (+ the config's syzkaller checkout),\n"
+	  "parsed non-strictly: the fixes made are printed" },
+	{ "threaded", 0, NULL, 'T', "each call in its own thread" },
+	{ "collide", 0, NULL, 'C', "pairs of calls run concurrently" },
+	{ "repeat", 0, "N", 'r', "run each program N times (default 1)" },
+	{ "sandbox", 0, "S", 's',
+	  "none (root) or setuid (nobody); default: the config's" },
+	{ "cmps", 0, NULL, 'm', "collect comparison operands instead of PCs" },
+	{ "nocover", 0, NULL, 'n', "no KCOV at all" },
+	{ "call-timeout", 0, "MS", 'o',
+	  "how long a threaded program waits for a call\n"
+	  "(50; x10 under TCG)" },
+	{ "timeout", 0, "MS", 't', "program timeout (5000; x10 under TCG)" },
+	{ "kernel", 0, "BZIMAGE", 'k',
+	  "kernel to boot (default: vm.kernel, else the\n"
+	  "cached kernel of 'drmfuzz kernel build')" },
+	{ "accel", 0, "A", 'a', "auto, kvm or tcg (default: vm.accel)" },
+	{ "bench", 0, "SECONDS", 'b',
+	  "run the programs round-robin for SECONDS, and the\n"
+	  "ceiling (their calls in a tight loop in one process,\n"
+	  "KCOV on) for as long, in 3 alternating rounds;\n"
+	  "print exec/s, ceiling, ratio" },
+	{ "depth", 0, "N", 'd',
+	  "with --bench: requests in flight on the one proc\n"
+	  "(1-8, default 8, as the fuzzer keeps: the next\n"
+	  "programs are in the VM when one ends)" },
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd exec_cmd = {
+	.usage =
 		"usage: drmfuzz exec [-c CONFIG] [--threaded] [--collide] [--repeat N]\n"
 		"                    [--sandbox none|setuid] [--cmps] [--nocover]\n"
 		"                    [--call-timeout MS] [--timeout MS] [--kernel BZIMAGE]\n"
 		"                    [--accel auto|kvm|tcg] [--bench SECONDS [--depth N]]\n"
-		"                    [--raw] FILE...\n\n"
+		"                    [--raw] FILE...",
+	.about =
 		"Boots one VM, runs each program (--repeat N times) in drmfuzz-executor\n"
 		"and prints per call: result, errno, KCOV PCs and comparisons. Exit\n"
 		"status 0 when every program ran to its end, 1 when one crashed, timed\n"
-		"out or failed, 2 on errors.\n\n"
-		"  --raw             the files are exec-encoded programs (include/exec.h);\n"
-		"                    without it, programs in syzkaller's text format over\n"
-		"                    descriptions/ (+ the config's syzkaller checkout),\n"
-		"                    parsed non-strictly: the fixes made are printed\n"
-		"  --threaded        each call in its own thread\n"
-		"  --collide         pairs of calls run concurrently\n"
-		"  --sandbox S       none (root) or setuid (nobody); default: the config's\n"
-		"  --cmps            collect comparison operands instead of PCs\n"
-		"  --nocover         no KCOV at all\n"
-		"  --call-timeout MS how long a threaded program waits for a call (50)\n"
-		"  --timeout MS      program timeout (5000; x10 under TCG)\n"
-		"  --bench SECONDS   run the programs round-robin for SECONDS, and the\n"
-		"                    ceiling (their calls in a tight loop in one process,\n"
-		"                    KCOV on) for as long, in 3 alternating rounds;\n"
-		"                    print exec/s, ceiling, ratio\n"
-		"  --depth N         with --bench: requests in flight on the one proc\n"
-		"                    (1-%u, default %u, as the fuzzer keeps: the next\n"
-		"                    programs are in the VM when one ends)\n",
-		WIRE_EXEC_PROC_DEPTH, WIRE_EXEC_PROC_DEPTH);
-}
+		"out or failed, 2 on errors.",
+	.opts = exec_cmd_opts,
+};
 
 static const char *errno_name(uint32_t e)
 {
@@ -159,13 +178,13 @@ static int ceiling(struct vm *vm, const struct wire_exec *req, uint32_t ms,
 	return err;
 }
 
-struct exec_args {
+struct exec_cmd_args {
 	const char *cfg_path, *kernel, *accel, *sandbox;
 	int raw, repeat, bench, depth;
 	struct wire_exec req;
 };
 
-static int boot(const struct exec_args *a, struct mgr_config *cfg,
+static int boot(const struct exec_cmd_args *a, struct mgr_config *cfg,
 		struct vm **vm, char **tmpdir)
 {
 	struct machine mach;
@@ -201,41 +220,6 @@ out:
 	free(hello);
 	free(logf);
 	machine_free(&mach);
-	return err;
-}
-
-/* drmfuzz's descriptions, plus the config's syzkaller checkout if set. */
-static int target_load(const struct mgr_config *cfg, struct syz_target **t)
-{
-	struct syz_diags diags = { 0 };
-	char *own = datadir_path("descriptions");
-	const char **dirs = calloc(cfg->descriptions.n + 1, sizeof(*dirs));
-	size_t n = 0;
-	int err = -ENOMEM;
-
-	if (!dirs)
-		goto out;
-	for (size_t i = 0; i < cfg->descriptions.n; i++)
-		dirs[n++] = cfg->descriptions.v[i];
-	if (own)
-		dirs[n++] = own;
-	struct syz_load_opts lo = {
-		.desc_dirs = dirs,
-		.n_desc_dirs = n,
-		.syzkaller = cfg->syzkaller,
-	};
-	err = syz_target_load(&lo, t, &diags);
-	for (size_t i = 0; err && i < diags.n; i++) {
-		char b[1200];
-
-		if (!diags.v[i].warning)
-			log_err("%s",
-				syz_diag_format(&diags.v[i], b, sizeof(b)));
-	}
-	syz_diags_free(&diags);
-out:
-	free(dirs);
-	free(own);
 	return err;
 }
 
@@ -281,18 +265,7 @@ static int text_load(const struct syz_target *t, const char *path,
 	return err;
 }
 
-static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-
-	if (!*s || *end || v < lo || v > hi)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int run_all(struct vm *vm, struct exec_args *a, struct buf *progs,
+static int run_all(struct vm *vm, struct exec_cmd_args *a, struct buf *progs,
 		   struct prog **parsed, char **names, int n)
 {
 	char why[300];
@@ -363,8 +336,9 @@ static void *bench_thread(void *p)
 }
 
 /* The executor's stream for @seconds: programs run (added to *@runs). */
-static int bench_stream(struct vm *vm, struct exec_args *a, struct buf *progs,
-			char **names, int n, double seconds, uint64_t *runs)
+static int bench_stream(struct vm *vm, struct exec_cmd_args *a,
+			struct buf *progs, char **names, int n, double seconds,
+			uint64_t *runs)
 {
 	struct bench_thread t[WIRE_EXEC_PROC_DEPTH];
 	pthread_t th[WIRE_EXEC_PROC_DEPTH];
@@ -406,10 +380,11 @@ static int bench_stream(struct vm *vm, struct exec_args *a, struct buf *progs,
  */
 #define BENCH_ROUNDS 3
 
-static int bench(struct vm *vm, struct exec_args *a, struct buf *progs,
+static int bench(struct vm *vm, struct exec_cmd_args *a, struct buf *progs,
 		 char **names, int n)
 {
-	double c_runs[EXEC_MAX_PROGS] = { 0 }, c_us[EXEC_MAX_PROGS] = { 0 };
+	double c_runs[EXEC_CMD_MAX_PROGS] = { 0 },
+	       c_us[EXEC_CMD_MAX_PROGS] = { 0 };
 	double slice = (double)a->bench / BENCH_ROUNDS, dt = 0, rate, ceil_rate,
 	       sum_inv = 0, lo = 1e9, hi = 0;
 	uint32_t ms = (uint32_t)(slice * 1000 / n > 1 ? slice * 1000 / n : 1);
@@ -471,39 +446,23 @@ static int bench(struct vm *vm, struct exec_args *a, struct buf *progs,
 
 int cmd_exec(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "threaded", no_argument, NULL, 'T' },
-		{ "collide", no_argument, NULL, 'C' },
-		{ "repeat", required_argument, NULL, 'r' },
-		{ "sandbox", required_argument, NULL, 's' },
-		{ "cmps", no_argument, NULL, 'm' },
-		{ "nocover", no_argument, NULL, 'n' },
-		{ "call-timeout", required_argument, NULL, 'o' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "accel", required_argument, NULL, 'a' },
-		{ "bench", required_argument, NULL, 'b' },
-		{ "depth", required_argument, NULL, 'd' },
-		{ "raw", no_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct exec_args a = { 0 };
+	struct exec_cmd_args a = { 0 };
 	struct mgr_config *cfg = NULL;
-	struct buf progs[EXEC_MAX_PROGS] = { { 0 } };
-	struct prog *parsed[EXEC_MAX_PROGS] = { 0 };
+	struct buf progs[EXEC_CMD_MAX_PROGS] = { { 0 } };
+	struct prog *parsed[EXEC_CMD_MAX_PROGS] = { 0 };
 	struct syz_target *target = NULL;
 	struct vm *vm = NULL;
 	char *tmpdir = NULL;
-	uint32_t v, prog_to = 0;
+	struct machine_timeouts to;
+	uint32_t prog_to = 0, call_to = 0;
+	struct cli_parser p;
+	unsigned long v;
 	int c, n = 0, rc = 2, cover = 1, cmps = 0;
 
 	a.repeat = 1;
 	a.depth = WIRE_EXEC_PROC_DEPTH;
-	a.req.call_timeout_ms = 50;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+	cli_start(&p, &exec_cmd);
+	while ((c = cli_next(&p, argc, argv)) >= 0) {
 		switch (c) {
 		case 'c':
 			a.cfg_path = optarg;
@@ -515,7 +474,7 @@ int cmd_exec(int argc, char **argv)
 			a.req.flags |= WIRE_EXEC_THREADED | WIRE_EXEC_COLLIDE;
 			break;
 		case 'r':
-			if (parse_u32(optarg, 1, 1000000, &v))
+			if (cli_number(optarg, 1, 1000000, &v))
 				goto bad;
 			a.repeat = (int)v;
 			break;
@@ -529,14 +488,14 @@ int cmd_exec(int argc, char **argv)
 			cover = 0;
 			break;
 		case 'o':
-			if (parse_u32(optarg, 1, WIRE_EXEC_MAX_TIMEOUT_MS, &v))
+			if (cli_number(optarg, 1, WIRE_EXEC_MAX_TIMEOUT_MS, &v))
 				goto bad;
-			a.req.call_timeout_ms = v;
+			call_to = (uint32_t)v;
 			break;
 		case 't':
-			if (parse_u32(optarg, 1, WIRE_EXEC_MAX_TIMEOUT_MS,
-				      &prog_to))
+			if (cli_number(optarg, 1, WIRE_EXEC_MAX_TIMEOUT_MS, &v))
 				goto bad;
+			prog_to = (uint32_t)v;
 			break;
 		case 'k':
 			a.kernel = optarg;
@@ -545,32 +504,28 @@ int cmd_exec(int argc, char **argv)
 			a.accel = optarg;
 			break;
 		case 'b':
-			if (parse_u32(optarg, 1, 3600, &v))
+			if (cli_number(optarg, 1, 3600, &v))
 				goto bad;
 			a.bench = (int)v;
 			break;
 		case 'd':
-			if (parse_u32(optarg, 1, WIRE_EXEC_PROC_DEPTH, &v))
+			if (cli_number(optarg, 1, WIRE_EXEC_PROC_DEPTH, &v))
 				goto bad;
 			a.depth = (int)v;
 			break;
 		case 'R':
 			a.raw = 1;
 			break;
-		case 'h':
-			exec_usage(stdout);
-			return 0;
-		default:
-			exec_usage(stderr);
-			return 2;
 		}
 	}
+	if (c != CLI_END)
+		return c == CLI_HELP ? 0 : 2;
 	if (optind == argc) {
-		exec_usage(stderr);
+		cli_usage(stderr, &exec_cmd);
 		return 2;
 	}
-	if (argc - optind > EXEC_MAX_PROGS) {
-		log_err("at most %d programs", EXEC_MAX_PROGS);
+	if (argc - optind > EXEC_CMD_MAX_PROGS) {
+		log_err("at most %d programs", EXEC_CMD_MAX_PROGS);
 		return 2;
 	}
 	if (a.cfg_path ? config_load(a.cfg_path, &cfg) :
@@ -588,10 +543,8 @@ int cmd_exec(int argc, char **argv)
 	}
 	if (cover)
 		a.req.flags |= cmps ? WIRE_EXEC_CMPS : WIRE_EXEC_COVER;
-	if (!a.raw && target_load(cfg, &target)) {
-		log_err("cannot load the descriptions (see above)");
+	if (!a.raw && target_load(cfg, NULL, &target))
 		goto out;
-	}
 	for (int i = optind; i < argc; i++, n++) {
 		int e;
 
@@ -609,17 +562,16 @@ int cmd_exec(int argc, char **argv)
 	}
 	if (boot(&a, cfg, &vm, &tmpdir))
 		goto out;
-	/* TCG runs everything about ten times slower. */
-	a.req.prog_timeout_ms =
-		prog_to ? prog_to :
-			  5000 * (vm_accel_used(vm) == VM_ACCEL_TCG ? 10 : 1);
+	to = machine_timeouts(vm_accel_used(vm));
+	a.req.prog_timeout_ms = prog_to ? prog_to : to.prog_ms;
+	a.req.call_timeout_ms = call_to ? call_to : to.call_ms;
 	if (a.req.call_timeout_ms > a.req.prog_timeout_ms)
 		a.req.call_timeout_ms = a.req.prog_timeout_ms;
 	rc = a.bench ? bench(vm, &a, progs, argv + optind, n) :
 		       run_all(vm, &a, progs, parsed, argv + optind, n);
 out:
 	vm_free(vm);
-	for (int i = 0; i <= n && i < EXEC_MAX_PROGS; i++) {
+	for (int i = 0; i <= n && i < EXEC_CMD_MAX_PROGS; i++) {
 		buf_free(&progs[i]);
 		prog_free(parsed[i]);
 	}
@@ -629,6 +581,6 @@ out:
 	return rc;
 bad:
 	fprintf(stderr, "drmfuzz exec: bad option value '%s'\n", optarg);
-	exec_usage(stderr);
+	cli_usage(stderr, &exec_cmd);
 	return 2;
 }

@@ -1,18 +1,18 @@
 /* drmfuzz prog: parse, generate, mutate and encode programs. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "opts.h"
 #include "config/config.h"
 #include "prog/prog.h"
 #include "syzlang/select.h"
 #include "syzlang/target.h"
+#include "target/target.h"
 #include "util/buf.h"
-#include "util/datadir.h"
 #include "util/fileio.h"
 
 /* With a syzkaller checkout and no --enable/config patterns: its DRM
@@ -33,81 +33,76 @@ struct env {
 	struct syz_target *t;
 	struct syz_selection *sel;
 	struct prog_choice *ct;
-	char *own_dir;
 };
 
-static void prog_usage(FILE *f)
-{
-	fprintf(f,
+_Static_assert(PROG_DEFAULT_NCALLS == 10, "--calls's help says 10");
+
+static const struct cli_opt prog_cmd_opts[] = {
+	{ "config", 'c', "FILE", 0,
+	  "manager config (syzkaller, descriptions,\n"
+	  "enable/disable_syscalls)" },
+	{ "syzkaller", 0, "DIR", 's', "load DIR/sys/linux too" },
+	{ "descriptions", 0, "DIR", 'd',
+	  "extra description directory (repeatable)" },
+	{ "enable", 0, "PAT", 'e',
+	  "calls to generate (default: all; the DRM\n"
+	  "calls with --syzkaller)" },
+	{ "disable", 0, "PAT", 'x', "calls never to generate" },
+	{ "non-strict", 0, NULL, 'N', "fix what can be fixed and report it" },
+	{ NULL, 'n', "N", 0, "programs to print (default 1)" },
+	{ "seed", 0, "S", 'S', "random seed (default 1)" },
+	{ "calls", 0, "N", 'C', "calls per program (default 10)" },
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd prog_cmd = {
+	.usage =
 		"usage: drmfuzz prog parse [--non-strict] FILE...\n"
 		"       drmfuzz prog gen [-n N] [--seed S] [--calls N]\n"
 		"       drmfuzz prog mutate FILE [-n N] [--seed S] [--calls N]\n"
-		"       drmfuzz prog encode FILE\n\n"
+		"       drmfuzz prog encode FILE",
+	.about =
 		"Programs in syzkaller's text format. parse validates and prints the\n"
 		"canonical form; gen prints N new programs; mutate prints N mutants\n"
-		"of FILE; encode dumps the exec encoding the executor runs.\n\n"
-		"Descriptions: drmfuzz's descriptions/, plus:\n"
-		"  -c, --config FILE   manager config (syzkaller, descriptions,\n"
-		"                      enable/disable_syscalls)\n"
-		"  --syzkaller DIR     load DIR/sys/linux too\n"
-		"  --descriptions DIR  extra description directory (repeatable)\n"
-		"  --enable PAT        calls to generate (default: all; the DRM\n"
-		"                      calls with --syzkaller)\n"
-		"  --disable PAT       calls never to generate\n"
-		"  --non-strict        fix what can be fixed and report it\n"
-		"  -n N                programs to print (default 1)\n"
-		"  --seed S            random seed (default 1)\n"
-		"  --calls N           calls per program (default %d)\n",
-		PROG_DEFAULT_NCALLS);
+		"of FILE; encode dumps the exec encoding the executor runs.",
+	.opts_title = "Descriptions: drmfuzz's descriptions/, plus:",
+	.opts = prog_cmd_opts,
+};
+
+/* The DRM patterns that match calls of @t (appended to @en). */
+static int drm_enable(const struct syz_target *t, struct env *e)
+{
+	for (size_t i = 0; i < sizeof(drm_patterns) / sizeof(drm_patterns[0]);
+	     i++) {
+		bool any = false;
+
+		for (size_t c = 0; c < t->n_calls && !any; c++)
+			any = syz_pattern_match(drm_patterns[i],
+						t->calls[c]->name);
+		if (any && vec_push(&e->en, drm_patterns[i]))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 static int env_load(struct env *e, bool need_choice)
 {
-	struct syz_diags diags = { 0 };
+	struct target_opts to = { .syzkaller = e->syzkaller,
+				  .descriptions = e->dirs.v,
+				  .n_descriptions = e->dirs.n,
+				  .add_producers = true };
 	int err;
-	if (e->config) {
-		if (config_load(e->config, &e->cfg))
-			return -EINVAL;
-		for (size_t i = 0; i < e->cfg->descriptions.n; i++)
-			if (vec_push(&e->dirs, e->cfg->descriptions.v[i]))
-				return -ENOMEM;
-		for (size_t i = 0; i < e->cfg->enable_syscalls.n; i++)
-			if (vec_push(&e->en, e->cfg->enable_syscalls.v[i]))
-				return -ENOMEM;
-		for (size_t i = 0; i < e->cfg->disable_syscalls.n; i++)
-			if (vec_push(&e->dis, e->cfg->disable_syscalls.v[i]))
-				return -ENOMEM;
-		if (!e->syzkaller)
-			e->syzkaller = e->cfg->syzkaller;
-	}
-	e->own_dir = datadir_path("descriptions");
-	if (e->own_dir && vec_push(&e->dirs, e->own_dir))
-		return -ENOMEM;
-	struct syz_load_opts lo = {
-		.desc_dirs = e->dirs.v,
-		.n_desc_dirs = e->dirs.n,
-		.syzkaller = e->syzkaller,
-	};
-	err = syz_target_load(&lo, &e->t, &diags);
-	for (size_t i = 0; err && i < diags.n; i++) {
-		char b[1200];
-		if (!diags.v[i].warning)
-			fprintf(stderr, "%s\n",
-				syz_diag_format(&diags.v[i], b, sizeof(b)));
-	}
-	syz_diags_free(&diags);
+
+	if (e->config && config_load(e->config, &e->cfg))
+		return -EINVAL;
+	err = target_load(e->cfg, &to, &e->t);
 	if (err || !need_choice)
 		return err;
-	if (!e->en.n && e->syzkaller) {
-		for (size_t i = 0;
-		     i < sizeof(drm_patterns) / sizeof(drm_patterns[0]); i++) {
-			bool any = false;
-			for (size_t c = 0; c < e->t->n_calls && !any; c++)
-				any = syz_pattern_match(drm_patterns[i],
-							e->t->calls[c]->name);
-			if (any && vec_push(&e->en, drm_patterns[i]))
-				return -ENOMEM;
-		}
+	if (!e->en.n && !target_n_enable(e->cfg, NULL) &&
+	    (e->syzkaller || (e->cfg && e->cfg->syzkaller))) {
+		err = drm_enable(e->t, e);
+		if (err)
+			return err;
 		if (!e->en.n) {
 			fprintf(stderr,
 				"drmfuzz prog: no DRM calls in the descriptions; "
@@ -115,17 +110,11 @@ static int env_load(struct env *e, bool need_choice)
 			return -ENOENT;
 		}
 	}
-	struct syz_select_opts so = {
-		.enable = e->en.v,
-		.n_enable = e->en.n,
-		.disable = e->dis.v,
-		.n_disable = e->dis.n,
-		.add_producers = true,
-	};
-	err = syz_select(e->t, &so, &e->sel, &diags);
-	for (size_t i = 0; i < diags.n; i++)
-		fprintf(stderr, "drmfuzz prog: %s\n", diags.v[i].msg);
-	syz_diags_free(&diags);
+	to.enable = e->en.v;
+	to.n_enable = e->en.n;
+	to.disable = e->dis.v;
+	to.n_disable = e->dis.n;
+	err = target_select(e->t, e->cfg, &to, &e->sel);
 	if (err)
 		return err;
 	e->ct = prog_choice_new(e->t, e->sel->enabled);
@@ -144,7 +133,6 @@ static void env_free(struct env *e)
 	syz_selection_free(e->sel);
 	syz_target_free(e->t);
 	config_free(e->cfg);
-	free(e->own_dir);
 	vec_free(&e->dirs);
 	vec_free(&e->en);
 	vec_free(&e->dis);
@@ -286,30 +274,19 @@ static bool parse_u64(const char *s, uint64_t *v)
 
 int cmd_prog(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "syzkaller", required_argument, NULL, 's' },
-		{ "descriptions", required_argument, NULL, 'd' },
-		{ "enable", required_argument, NULL, 'e' },
-		{ "disable", required_argument, NULL, 'x' },
-		{ "non-strict", no_argument, NULL, 'N' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "calls", required_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct env e = { .seed = 1, .n = 1, .ncalls = PROG_DEFAULT_NCALLS };
+	struct cli_parser p;
 	const char *sub;
 	int c, rc = 2;
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		prog_usage(argc < 2 ? stderr : stdout);
+		cli_usage(argc < 2 ? stderr : stdout, &prog_cmd);
 		return argc < 2 ? 2 : 0;
 	}
 	sub = argv[1];
 	argc--;
 	argv++;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:n:h", longopts, NULL)) != -1) {
+	cli_start(&p, &prog_cmd);
+	while ((c = cli_next(&p, argc, argv)) >= 0) {
 		int err = 0;
 		switch (c) {
 		case 'c':
@@ -345,16 +322,13 @@ int cmd_prog(int argc, char **argv)
 			*(c == 'n' ? &e.n : c == 'S' ? &e.seed : &e.ncalls) = v;
 			break;
 		}
-		case 'h':
-			prog_usage(stdout);
-			rc = 0;
-			goto out;
-		default:
-			prog_usage(stderr);
-			goto out;
 		}
 		if (err)
 			goto out;
+	}
+	if (c != CLI_END) {
+		rc = c == CLI_HELP ? 0 : 2;
+		goto out;
 	}
 	if (e.ncalls > PROG_MAX_CALLS) {
 		fprintf(stderr, "drmfuzz prog: at most %d calls\n",
@@ -377,7 +351,7 @@ int cmd_prog(int argc, char **argv)
 			rc = do_encode(&e, argv[0]);
 	} else {
 		fprintf(stderr, "drmfuzz prog: bad subcommand or arguments\n");
-		prog_usage(stderr);
+		cli_usage(stderr, &prog_cmd);
 	}
 out:
 	env_free(&e);

@@ -1,30 +1,36 @@
 /* drmfuzz report: parse a console log into a titled, symbolized report. */
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "opts.h"
 #include "report/report.h"
 #include "report/symbolize.h"
 #include "util/fileio.h"
 
 #define MAX_LOG (1u << 30)
 
-static void report_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: drmfuzz report parse [--vmlinux PATH] [--kernel-src DIR] [--json] LOG\n\n"
+static const struct cli_opt report_parse_cmd_opts[] = {
+	{ "vmlinux", 'v', "PATH", 0,
+	  "symbolize frames with this kernel's DWARF" },
+	{ "kernel-src", 's', "DIR", 0, "print source paths relative to DIR" },
+	{ "json", 'j', NULL, 0, "print one JSON object instead" },
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd report_cmd = {
+	.usage =
+		"usage: drmfuzz report parse [--vmlinux PATH] [--kernel-src DIR] [--json] LOG",
+	.about =
 		"Finds the first kernel crash in a console log (LOG, or - for stdin)\n"
 		"and prints TITLE:, TYPE:, CORRUPTED: Y|N, the alternative titles\n"
 		"(ALT:), a blank line, then the report. Exit code: 0 a crash was\n"
-		"found, 1 none, 2 error.\n\n"
-		"  --vmlinux PATH     symbolize frames with this kernel's DWARF\n"
-		"  --kernel-src DIR   print source paths relative to DIR\n"
-		"  --json             print one JSON object instead\n");
-}
+		"found, 1 none, 2 error.",
+	.opts = report_parse_cmd_opts,
+};
 
 static int read_stdin(char **data, size_t *len)
 {
@@ -105,21 +111,15 @@ static int print_json(const struct report *rep)
 	return 0;
 }
 
-static int report_parse_cmd(int argc, char **argv)
+static int cmd_report_parse(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "vmlinux", required_argument, NULL, 'v' },
-		{ "kernel-src", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	const char *vmlinux = NULL, *src = NULL;
 	bool json = false;
+	struct cli_parser p;
 	int c, err;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "v:s:jh", longopts, NULL)) != -1) {
+	cli_start(&p, &report_cmd);
+	while ((c = cli_next(&p, argc, argv)) >= 0) {
 		switch (c) {
 		case 'v':
 			vmlinux = optarg;
@@ -130,18 +130,14 @@ static int report_parse_cmd(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'h':
-			report_usage(stdout);
-			return 0;
-		default:
-			report_usage(stderr);
-			return 2;
 		}
 	}
+	if (c != CLI_END)
+		return c == CLI_HELP ? 0 : 2;
 	if (optind + 1 != argc) {
 		fprintf(stderr,
 			"drmfuzz report parse: expected one LOG file\n");
-		report_usage(stderr);
+		cli_usage(stderr, &report_cmd);
 		return 2;
 	}
 	const char *path = argv[optind];
@@ -215,12 +211,12 @@ static int report_parse_cmd(int argc, char **argv)
 int cmd_report(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		report_usage(argc < 2 ? stderr : stdout);
+		cli_usage(argc < 2 ? stderr : stdout, &report_cmd);
 		return argc < 2 ? 2 : 0;
 	}
 	if (!strcmp(argv[1], "parse"))
-		return report_parse_cmd(argc - 1, argv + 1);
+		return cmd_report_parse(argc - 1, argv + 1);
 	fprintf(stderr, "drmfuzz report: unknown subcommand '%s'\n", argv[1]);
-	report_usage(stderr);
+	cli_usage(stderr, &report_cmd);
 	return 2;
 }

@@ -1,47 +1,46 @@
 /* drmfuzz run: fuzz until stopped (the manager). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "opts.h"
 #include "config/config.h"
 #include "manager/manager.h"
 
-static void run_usage(FILE *f)
-{
-	fprintf(f,
+static const struct cli_opt run_cmd_opts[] = {
+	{ "config", 'c', "FILE", 0, "syzkaller manager config (JSON)" },
+	{ "duration", 0, "S", 'd', "stop after S seconds" },
+	{ "status-every", 0, "S", 's', "status line period (default 10)" },
+	{ "stats-csv", 0, "FILE", 'C',
+	  "append the stats every period (benchmarks)" },
+	{ "no-feedback", 0, NULL, 'n',
+	  "generate only, keep no corpus (baseline)" },
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd run_cmd = {
+	.usage =
 		"usage: drmfuzz run [-c CONFIG] [--duration SECONDS] [--status-every SECONDS]\n"
-		"                   [--stats-csv FILE] [--no-feedback]\n\n"
+		"                   [--stats-csv FILE] [--no-feedback]",
+	.about =
 		"Fuzz until Ctrl-C (or --duration). Without -c: the built-in default\n"
 		"(QEMU, the cached kernel from 'drmfuzz kernel build', drmfuzz's DRM\n"
 		"descriptions, ./workdir, status on http://127.0.0.1:56741/api/stats).\n"
-		"The corpus and crashes live in the workdir and survive restarts.\n\n"
-		"  -c, --config FILE    syzkaller manager config (JSON)\n"
-		"  --duration S         stop after S seconds\n"
-		"  --status-every S     status line period (default 10)\n"
-		"  --stats-csv FILE     append the stats every period (benchmarks)\n"
-		"  --no-feedback        generate only, keep no corpus (baseline)\n");
-}
+		"The corpus and crashes live in the workdir and survive restarts.",
+	.opts = run_cmd_opts,
+};
 
 int cmd_run(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "status-every", required_argument, NULL, 's' },
-		{ "stats-csv", required_argument, NULL, 'C' },
-		{ "no-feedback", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct manager_opts o = { 0 };
 	struct mgr_config *cfg = NULL;
 	const char *path = NULL;
+	struct cli_parser p;
 	int c, err;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+	cli_start(&p, &run_cmd);
+	while ((c = cli_next(&p, argc, argv)) >= 0) {
 		switch (c) {
 		case 'c':
 			path = optarg;
@@ -58,14 +57,10 @@ int cmd_run(int argc, char **argv)
 		case 'n':
 			o.no_feedback = true;
 			break;
-		case 'h':
-			run_usage(stdout);
-			return 0;
-		default:
-			run_usage(stderr);
-			return 2;
 		}
 	}
+	if (c != CLI_END)
+		return c == CLI_HELP ? 0 : 2;
 	if (optind != argc) {
 		fprintf(stderr, "drmfuzz run: unexpected argument '%s'\n",
 			argv[optind]);

@@ -1,51 +1,49 @@
 /* drmfuzz syscalls: compile the descriptions, print the enabled calls. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "opts.h"
 #include "config/config.h"
 #include "syzlang/select.h"
 #include "syzlang/target.h"
+#include "target/target.h"
 #include "util/buf.h"
-#include "util/datadir.h"
 #include "util/log.h"
 
-static void syscalls_usage(FILE *f)
-{
-	fprintf(f,
+static const struct cli_opt syscalls_cmd_opts[] = {
+	{ "config", 'c', "FILE", 0,
+	  "manager config (enable/disable_syscalls, ...)" },
+	{ "descriptions", 0, "DIR", 'd',
+	  "extra description directory (repeatable)" },
+	{ "syzkaller", 0, "DIR", 's',
+	  "syzkaller checkout (overrides the config)" },
+	{ "enable", 0, "PAT", 'e', "added to enable_syscalls (repeatable)" },
+	{ "disable", 0, "PAT", 'x', "added to disable_syscalls (repeatable)" },
+	{ "add-producers", 0, NULL, 'p',
+	  "also enable the calls that create resources\n"
+	  "the enabled calls need" },
+	{ "why", 0, NULL, 'w', "also print disabled calls with the reason" },
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd syscalls_cmd = {
+	.usage =
 		"usage: drmfuzz syscalls [-c CONFIG] [--descriptions DIR]...\n"
 		"                        [--syzkaller DIR] [--enable PAT]...\n"
-		"                        [--disable PAT]... [--add-producers] [--why]\n\n"
+		"                        [--disable PAT]... [--add-producers] [--why]",
+	.about =
 		"Compiles the syscall descriptions (drmfuzz's descriptions/, the\n"
 		"config's \"descriptions\" dirs, and <syzkaller>/sys/linux when the\n"
 		"config's \"syzkaller\" field is set) and prints the enabled syscalls\n"
-		"one per line. Patterns are syzkaller's: NAME (also NAME$*) or PREFIX*.\n\n"
-		"  -c, --config FILE   manager config (enable/disable_syscalls, ...)\n"
-		"  --descriptions DIR  extra description directory (repeatable)\n"
-		"  --syzkaller DIR     syzkaller checkout (overrides the config)\n"
-		"  --enable PAT        added to enable_syscalls (repeatable)\n"
-		"  --disable PAT       added to disable_syscalls (repeatable)\n"
-		"  --add-producers     also enable the calls that create resources\n"
-		"                      the enabled calls need\n"
-		"  --why               also print disabled calls with the reason\n");
-}
+		"one per line. Patterns are syzkaller's: NAME (also NAME$*) or PREFIX*.",
+	.opts = syscalls_cmd_opts,
+};
 
 int cmd_syscalls(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "descriptions", required_argument, NULL, 'd' },
-		{ "syzkaller", required_argument, NULL, 's' },
-		{ "enable", required_argument, NULL, 'e' },
-		{ "disable", required_argument, NULL, 'x' },
-		{ "add-producers", no_argument, NULL, 'p' },
-		{ "why", no_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	VEC(const char *) dirs = { 0 };
 	VEC(const char *) en = { 0 };
 	VEC(const char *) dis = { 0 };
@@ -54,12 +52,11 @@ int cmd_syscalls(int argc, char **argv)
 	struct mgr_config *cfg = NULL;
 	struct syz_target *t = NULL;
 	struct syz_selection *sel = NULL;
-	struct syz_diags diags = { 0 };
-	char *own_dir = NULL;
-	int c, rc = 2, err;
+	struct cli_parser p;
+	int c, rc = 2;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+	cli_start(&p, &syscalls_cmd);
+	while ((c = cli_next(&p, argc, argv)) >= 0) {
 		int e = 0;
 		switch (c) {
 		case 'c':
@@ -83,73 +80,33 @@ int cmd_syscalls(int argc, char **argv)
 		case 'w':
 			why = true;
 			break;
-		case 'h':
-			syscalls_usage(stdout);
-			rc = 0;
-			goto out;
-		default:
-			syscalls_usage(stderr);
-			goto out;
 		}
 		if (e)
 			goto out;
 	}
+	if (c != CLI_END) {
+		rc = c == CLI_HELP ? 0 : 2;
+		goto out;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "drmfuzz syscalls: unexpected argument '%s'\n",
 			argv[optind]);
-		syscalls_usage(stderr);
+		cli_usage(stderr, &syscalls_cmd);
 		goto out;
 	}
-	if (cfg_path) {
-		err = config_load(cfg_path, &cfg);
-		if (err)
-			goto out;
-		for (size_t i = 0; i < cfg->descriptions.n; i++)
-			if (vec_push(&dirs, cfg->descriptions.v[i]))
-				goto out;
-		for (size_t i = 0; i < cfg->enable_syscalls.n; i++)
-			if (vec_push(&en, cfg->enable_syscalls.v[i]))
-				goto out;
-		for (size_t i = 0; i < cfg->disable_syscalls.n; i++)
-			if (vec_push(&dis, cfg->disable_syscalls.v[i]))
-				goto out;
-		if (!syzkaller)
-			syzkaller = cfg->syzkaller;
-	}
-	own_dir = datadir_path("descriptions");
-	if (own_dir && vec_push(&dirs, own_dir))
+	if (cfg_path && config_load(cfg_path, &cfg))
 		goto out;
-	struct syz_load_opts lo = {
-		.desc_dirs = dirs.v,
-		.n_desc_dirs = dirs.n,
+	struct target_opts to = {
 		.syzkaller = syzkaller,
-	};
-	err = syz_target_load(&lo, &t, &diags);
-	for (size_t i = 0; i < diags.n; i++) {
-		char b[1200];
-		if (!diags.v[i].warning)
-			fprintf(stderr, "%s\n",
-				syz_diag_format(&diags.v[i], b, sizeof(b)));
-	}
-	if (err) {
-		fprintf(stderr,
-			"drmfuzz syscalls: %zu error%s in the "
-			"descriptions\n",
-			diags.n_errors, diags.n_errors == 1 ? "" : "s");
-		goto out;
-	}
-	syz_diags_free(&diags);
-	struct syz_select_opts so = {
+		.descriptions = dirs.v,
+		.n_descriptions = dirs.n,
 		.enable = en.v,
 		.n_enable = en.n,
 		.disable = dis.v,
 		.n_disable = dis.n,
 		.add_producers = add,
 	};
-	err = syz_select(t, &so, &sel, &diags);
-	for (size_t i = 0; i < diags.n; i++)
-		fprintf(stderr, "drmfuzz syscalls: %s\n", diags.v[i].msg);
-	if (err)
+	if (target_load(cfg, &to, &t) || target_select(t, cfg, &to, &sel))
 		goto out;
 	size_t n_res = 0;
 	for (size_t i = 0; i < t->n_calls; i++) {
@@ -164,7 +121,7 @@ int cmd_syscalls(int argc, char **argv)
 	}
 	if (why) {
 		for (size_t i = 0; i < t->n_calls; i++) {
-			if (!sel->enabled[i] && en.n &&
+			if (!sel->enabled[i] && target_n_enable(cfg, &to) &&
 			    !strcmp(sel->reason[i],
 				    "not matched by enable_syscalls"))
 				continue;
@@ -187,9 +144,7 @@ int cmd_syscalls(int argc, char **argv)
 out:
 	syz_selection_free(sel);
 	syz_target_free(t);
-	syz_diags_free(&diags);
 	config_free(cfg);
-	free(own_dir);
 	vec_free(&dirs);
 	vec_free(&en);
 	vec_free(&dis);

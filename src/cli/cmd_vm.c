@@ -1,11 +1,11 @@
 /* drmfuzz vm check: boot one VM, shake hands with the executor, report. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "opts.h"
 #include "config/config.h"
 #include "manager/machine.h"
 #include "util/fileio.h"
@@ -13,26 +13,36 @@
 #include "vm/qemu.h"
 #include "vm/vm.h"
 
-static void vm_usage(FILE *f)
-{
-	fprintf(f,
+static const struct cli_opt vm_check_cmd_opts[] = {
+	{ "config", 'c', "FILE", 0,
+	  "manager config (default: the built-in one)" },
+	{ "kernel", 0, "BZIMAGE", 'k',
+	  "kernel to boot (default: vm.kernel, else the\n"
+	  "cached kernel of 'drmfuzz kernel build')" },
+	{ "accel", 0, "A", 'a',
+	  "auto (probe KVM, fall back to TCG), kvm, tcg\n"
+	  "(default: vm.accel)" },
+	{ "timeout", 0, "SECONDS", 't',
+	  "handshake limit (default: 30 under KVM, 300\n"
+	  "under TCG)" },
+	{ "log", 0, "FILE", 'l',
+	  "console log (default: a new /tmp/drmfuzz-vm-*/console.log)" },
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd vm_check_cmd = {
+	.usage =
 		"usage: drmfuzz vm check [-c CONFIG] [--kernel BZIMAGE] [--accel auto|kvm|tcg]\n"
-		"                        [--timeout SECONDS] [--log FILE]\n\n"
+		"                        [--timeout SECONDS] [--log FILE]",
+	.about =
 		"Boots one QEMU VM with drmfuzz's initramfs (busybox-static, the\n"
 		"executor, /init), waits for the executor's handshake and prints\n"
 		"what the machine offers: kernel release, KCOV, KCOV comparisons,\n"
 		"KASAN, fault injection, DRM nodes with their drivers.\n"
 		"Exit status 0 only when it is usable for fuzzing (KCOV works and\n"
-		"there is a DRM node), 1 when not, 2 when it did not boot.\n\n"
-		"  -c, --config FILE  manager config (default: the built-in one)\n"
-		"  --kernel BZIMAGE   kernel to boot (default: vm.kernel, else the\n"
-		"                     cached kernel of 'drmfuzz kernel build')\n"
-		"  --accel A          auto (probe KVM, fall back to TCG), kvm, tcg\n"
-		"                     (default: vm.accel)\n"
-		"  --timeout SECONDS  handshake limit (default: 30 under KVM, 300\n"
-		"                     under TCG)\n"
-		"  --log FILE         console log (default: a new /tmp/drmfuzz-vm-*/console.log)\n");
-}
+		"there is a DRM node), 1 when not, 2 when it did not boot.",
+	.opts = vm_check_cmd_opts,
+};
 
 static const char *yes(bool b)
 {
@@ -89,17 +99,8 @@ static int print_hello(struct vm *vm, const struct wire_hello *h, double rtt_us,
 	return 1;
 }
 
-static int vm_check(int argc, char **argv)
+static int cmd_vm_check(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "accel", required_argument, NULL, 'a' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "log", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	const char *cfg_path = NULL, *kernel = NULL, *accel = NULL;
 	const char *log_path = NULL;
 	struct mgr_config *cfg = NULL;
@@ -108,13 +109,12 @@ static int vm_check(int argc, char **argv)
 	struct wire_hello *hello = NULL;
 	struct vm *vm = NULL;
 	double rtt = 0;
-	long timeout = 0;
+	unsigned long timeout = 0;
+	struct cli_parser p;
 	int c, rc = 2;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		char *end;
-
+	cli_start(&p, &vm_check_cmd);
+	while ((c = cli_next(&p, argc, argv)) >= 0) {
 		switch (c) {
 		case 'c':
 			cfg_path = optarg;
@@ -129,24 +129,19 @@ static int vm_check(int argc, char **argv)
 			log_path = optarg;
 			break;
 		case 't':
-			timeout = strtol(optarg, &end, 10);
-			if (*end || timeout < 1 || timeout > 86400) {
+			if (cli_number(optarg, 1, 86400, &timeout)) {
 				fprintf(stderr,
 					"drmfuzz vm check: --timeout: expected seconds from 1 to 86400, got '%s'\n",
 					optarg);
 				return 2;
 			}
 			break;
-		case 'h':
-			vm_usage(stdout);
-			return 0;
-		default:
-			vm_usage(stderr);
-			return 2;
 		}
 	}
+	if (c != CLI_END)
+		return c == CLI_HELP ? 0 : 2;
 	if (optind != argc) {
-		vm_usage(stderr);
+		cli_usage(stderr, &vm_check_cmd);
 		return 2;
 	}
 	if (cfg_path) {
@@ -175,8 +170,7 @@ static int vm_check(int argc, char **argv)
 		goto out;
 	rc = print_hello(
 		vm, hello, rtt,
-		!vm_ping(vm,
-			 10000 * (vm_accel_used(vm) == VM_ACCEL_TCG ? 10 : 1),
+		!vm_ping(vm, 10000 * (int)machine_slowdown(vm_accel_used(vm)),
 			 &rtt));
 out:
 	vm_free(vm);
@@ -191,12 +185,12 @@ out:
 int cmd_vm(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		vm_usage(argc < 2 ? stderr : stdout);
+		cli_usage(argc < 2 ? stderr : stdout, &vm_check_cmd);
 		return argc < 2 ? 2 : 0;
 	}
 	if (!strcmp(argv[1], "check"))
-		return vm_check(argc - 1, argv + 1);
+		return cmd_vm_check(argc - 1, argv + 1);
 	fprintf(stderr, "drmfuzz vm: unknown subcommand '%s'\n\n", argv[1]);
-	vm_usage(stderr);
+	cli_usage(stderr, &vm_check_cmd);
 	return 2;
 }

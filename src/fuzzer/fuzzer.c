@@ -262,8 +262,8 @@ static uint8_t call_prio(const struct fuzz_call_result *c)
 
 /*
  * Queue triage for every call of @p that brought signal the max signal
- * lacks; that signal joins the max signal at once, so other workers do not
- * triage the same edges again.
+ * lacks; that signal joins the max signal at once, so other fuzzing
+ * threads do not triage the same edges again.
  */
 static void check_new_signal(struct fuzzer *f, const struct prog *p,
 			     const struct fuzz_exec_result *res,

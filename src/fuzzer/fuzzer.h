@@ -1,8 +1,9 @@
 /*
  * The fuzzer core: corpus, max signal, coverage, the choice table and the
  * work queue (triage, smash, hints, generate, mutate). It does not know
- * how programs run: each worker thread calls fuzzer_step() with an exec
- * function that runs one program (in a VM, or a fake in tests).
+ * how programs run: each fuzzing thread calls fuzzer_step() with an exec
+ * function that runs one program (in a VM, or a fake in tests). Here an
+ * "exec" is one run of one program, what execs and exec/s count.
  *
  * Thread safety: every function may be called from several threads.
  */

@@ -1,6 +1,7 @@
 /*
- * Running programs in a VM's executor: one WIRE_EXEC request, its reply
- * decoded into owned arrays. Used by `drmfuzz exec` and the fuzzing loop.
+ * The host's side of one WIRE_EXEC request to the executor in a VM: an
+ * exec-encoded program out, its reply decoded into owned arrays. Used by
+ * the `drmfuzz exec` command and the manager's executor clients.
  */
 #ifndef DRMFUZZ_IPC_IPC_H
 #define DRMFUZZ_IPC_IPC_H

@@ -83,3 +83,16 @@ void machine_free(struct machine *m)
 	free(m->initrd);
 	memset(m, 0, sizeof(*m));
 }
+
+unsigned machine_slowdown(enum vm_accel accel)
+{
+	return accel == VM_ACCEL_KVM ? 1 : 10;
+}
+
+struct machine_timeouts machine_timeouts(enum vm_accel accel)
+{
+	unsigned k = machine_slowdown(accel);
+
+	return (struct machine_timeouts){ .call_ms = 50 * k,
+					  .prog_ms = 5000 * k };
+}

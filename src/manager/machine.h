@@ -2,11 +2,14 @@
  * What every command that boots a fuzzing VM needs from a manager config:
  * the kernel (an explicit path, the config's vm.kernel, or the cached
  * default build), its vmlinux for symbolization, the initramfs around this
- * drmfuzz's executor, and QEMU options. One place, so that `drmfuzz vm
- * check`, `drmfuzz exec` and `drmfuzz run` boot the same machine.
+ * drmfuzz's executor, and QEMU options; and how long to wait for it under
+ * each accelerator. One place, so that `drmfuzz vm check`, `drmfuzz exec`
+ * and `drmfuzz run` boot the same machine and wait for it alike.
  */
 #ifndef DRMFUZZ_MANAGER_MACHINE_H
 #define DRMFUZZ_MANAGER_MACHINE_H
+
+#include <stdint.h>
 
 #include "config/config.h"
 #include "vm/qemu.h"
@@ -29,5 +32,18 @@ struct machine {
 int machine_prepare(const struct mgr_config *cfg, const char *kernel,
 		    const char *accel, struct machine *m);
 void machine_free(struct machine *m);
+
+/* How many times slower a machine runs under @accel than with KVM: 10
+ * under TCG (and for an accelerator not yet resolved), else 1. */
+unsigned machine_slowdown(enum vm_accel accel);
+
+/* The executor's limits: syzkaller's 50 ms a call (how long a threaded
+ * program waits for one) and 5 s a program, times machine_slowdown(). */
+struct machine_timeouts {
+	uint32_t call_ms;
+	uint32_t prog_ms;
+};
+
+struct machine_timeouts machine_timeouts(enum vm_accel accel);
 
 #endif

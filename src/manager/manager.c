@@ -17,7 +17,7 @@
 #include "crashdb/crashdb.h"
 #include "fuzzer/fuzzer.h"
 #include "machine.h"
-#include "manager/exec_client.h"
+#include "manager/executor_client.h"
 #include "manager/stats.h"
 #include "prog/prog.h"
 #include "report/report.h"
@@ -25,6 +25,7 @@
 #include "store/corpus.h"
 #include "syzlang/select.h"
 #include "syzlang/target.h"
+#include "target/target.h"
 #include "util/buf.h"
 #include "util/datadir.h"
 #include "util/fileio.h"
@@ -57,7 +58,7 @@ struct manager {
 	pthread_mutex_t lock; /* db, crashes, symbolizer */
 	struct machine mach;
 	char *workdir;
-	struct exec_opts eopts;
+	struct executor_client_opts client_opts;
 	atomic_bool fatal;
 	char release[WIRE_RELEASE_MAX];
 	bool cmps;
@@ -65,13 +66,13 @@ struct manager {
 
 struct instance;
 
-/* A fuzzing thread with its own exec client, on one of the VM's procs
- * (EXEC_CLIENTS_PER_PROC threads share each). */
-struct proc {
+/* A fuzzing thread with its own client of the executor, on one of the
+ * executor's procs in the VM (FUZZ_THREADS_PER_PROC threads share each). */
+struct fuzz_thread {
 	struct instance *in;
-	int index; /* the executor's proc */
+	int executor_proc; /* the executor's proc its programs run in */
 	pthread_t thread;
-	struct exec_client *exec;
+	struct executor_client *client;
 	struct prog_rand r;
 	int err; /* what stopped it */
 };
@@ -81,14 +82,14 @@ struct instance {
 	int index;
 	pthread_t thread;
 	struct vm *vm;
-	struct proc *procs; /* cfg->procs * EXEC_CLIENTS_PER_PROC of them */
-	int n_procs;
+	struct fuzz_thread *threads; /* cfg->procs * FUZZ_THREADS_PER_PROC */
+	int n_threads;
 	pthread_mutex_t lock; /* console, console_off, stream, first_err */
 	struct report_stream *stream;
 	FILE *console;
 	long console_off;
-	atomic_bool stop; /* a proc saw the machine fail: all of them stop */
-	int first_err; /* the error of the proc that saw it first */
+	atomic_bool stop; /* a thread saw the machine fail: all of them stop */
+	int first_err; /* the error of the thread that saw it first */
 	uint64_t seed;
 	int boot_failures;
 };
@@ -208,18 +209,19 @@ static bool console_crashed(struct instance *in)
 	return crashed;
 }
 
-static int inst_exec(void *ctx, const struct prog *p, unsigned flags,
-		     struct fuzz_exec_result *res)
+/* The fuzzer's exec function for a fuzzing thread (@ctx). */
+static int fuzz_thread_run(void *ctx, const struct prog *p, unsigned flags,
+			   struct fuzz_exec_result *res)
 {
-	struct proc *pr = ctx;
-	struct instance *in = pr->in;
+	struct fuzz_thread *ft = ctx;
+	struct instance *in = ft->in;
 	int err;
 
 	if (atomic_load(&stop_requested) || atomic_load(&in->stop))
 		return -EINTR;
-	err = exec_client_run(pr->exec, p,
-			      (flags & FUZZ_EXEC_CMPS) ? EXEC_CLIENT_CMPS : 0,
-			      res);
+	err = executor_client_run(
+		ft->client, p,
+		(flags & FUZZ_EXEC_CMPS) ? EXECUTOR_CLIENT_CMPS : 0, res);
 	if (err)
 		return err;
 	atomic_fetch_add(&in->m->stats.execs, 1);
@@ -231,22 +233,22 @@ static int inst_exec(void *ctx, const struct prog *p, unsigned flags,
 }
 
 /*
- * A proc's fuzzing loop. The first proc to fail stops its siblings: the
+ * A fuzzing thread's loop. The first thread to fail stops its siblings: the
  * machine is given up on (their requests fail at once) and its error is
  * the one the instance handles.
  */
-static void *proc_main(void *arg)
+static void *fuzz_thread_main(void *arg)
 {
-	struct proc *pr = arg;
-	struct instance *in = pr->in;
+	struct fuzz_thread *ft = arg;
+	struct instance *in = ft->in;
 	int err = 0;
 
 	while (!atomic_load(&stop_requested) && !atomic_load(&in->stop)) {
-		err = fuzzer_step(in->m->fuzzer, &pr->r, inst_exec, pr);
+		err = fuzzer_step(in->m->fuzzer, &ft->r, fuzz_thread_run, ft);
 		if (err)
 			break;
 	}
-	pr->err = err;
+	ft->err = err;
 	if (err && err != -EINTR) {
 		pthread_mutex_lock(&in->lock);
 		if (!atomic_load(&in->stop)) {
@@ -283,13 +285,13 @@ static int inst_boot(struct instance *in)
 	snprintf(m->release, sizeof(m->release), "%s", hello.release);
 	report_stream_reset(in->stream);
 	in->console_off = 0;
-	for (int i = 0; i < in->n_procs; i++) {
-		struct exec_opts eo = m->eopts;
+	for (int i = 0; i < in->n_threads; i++) {
+		struct executor_client_opts co = m->client_opts;
 
-		eo.proc = in->procs[i].index;
-		eo.queued_ahead = EXEC_CLIENTS_PER_PROC - 1;
-		err = exec_client_new(in->vm, m->target, &eo,
-				      &in->procs[i].exec);
+		co.executor_proc = in->threads[i].executor_proc;
+		co.queued_ahead = FUZZ_THREADS_PER_PROC - 1;
+		err = executor_client_new(in->vm, m->target, &co,
+					  &in->threads[i].client);
 		if (err)
 			return err;
 	}
@@ -298,9 +300,9 @@ static int inst_boot(struct instance *in)
 
 static void inst_shutdown(struct instance *in)
 {
-	for (int i = 0; i < in->n_procs; i++) {
-		exec_client_free(in->procs[i].exec);
-		in->procs[i].exec = NULL;
+	for (int i = 0; i < in->n_threads; i++) {
+		executor_client_free(in->threads[i].client);
+		in->threads[i].client = NULL;
 	}
 	if (in->console)
 		fclose(in->console);
@@ -309,20 +311,20 @@ static void inst_shutdown(struct instance *in)
 	in->vm = NULL;
 }
 
-/* Fuzz on the booted machine with all procs until one of them stops;
- * returns that proc's error (or -EINTR on a requested stop). */
+/* Fuzz on the booted machine with all threads until one of them stops;
+ * returns that thread's error (or -EINTR on a requested stop). */
 static int inst_fuzz(struct instance *in)
 {
 	int started = 0, err;
 
 	atomic_store(&in->stop, false);
 	in->first_err = 0;
-	for (; started < in->n_procs; started++) {
-		struct proc *pr = &in->procs[started];
+	for (; started < in->n_threads; started++) {
+		struct fuzz_thread *ft = &in->threads[started];
 
-		pr->err = 0;
-		if (pthread_create(&pr->thread, NULL, proc_main, pr)) {
-			log_err("vm-%d: cannot start a thread for proc %d",
+		ft->err = 0;
+		if (pthread_create(&ft->thread, NULL, fuzz_thread_main, ft)) {
+			log_err("vm-%d: cannot start fuzzing thread %d",
 				in->index, started);
 			pthread_mutex_lock(&in->lock);
 			if (!atomic_load(&in->stop)) {
@@ -335,7 +337,7 @@ static int inst_fuzz(struct instance *in)
 		}
 	}
 	for (int i = 0; i < started; i++)
-		pthread_join(in->procs[i].thread, NULL);
+		pthread_join(in->threads[i].thread, NULL);
 	err = in->first_err;
 	return err ? err : -EINTR;
 }
@@ -376,31 +378,13 @@ static void *inst_main(void *arg)
 
 static int load_target(struct manager *m)
 {
-	const struct mgr_config *c = m->cfg;
-	const char *dirs[34];
-	struct syz_load_opts lo = { .desc_dirs = dirs,
-				    .syzkaller = c->syzkaller };
-	struct syz_select_opts so = {
-		.enable = (const char *const *)c->enable_syscalls.v,
-		.n_enable = c->enable_syscalls.n,
-		.disable = (const char *const *)c->disable_syscalls.v,
-		.n_disable = c->disable_syscalls.n,
-	};
-	char *own = datadir_path("descriptions");
 	size_t n_missing = 0;
 	int err;
 
-	if (own)
-		dirs[lo.n_desc_dirs++] = own;
-	for (size_t i = 0; i < c->descriptions.n && lo.n_desc_dirs < 34; i++)
-		dirs[lo.n_desc_dirs++] = c->descriptions.v[i];
-	err = syz_target_load(&lo, &m->target, NULL);
-	free(own);
-	if (err) {
-		log_err("cannot load the syscall descriptions (errors above)");
+	err = target_load(m->cfg, NULL, &m->target);
+	if (err)
 		return err;
-	}
-	err = syz_select(m->target, &so, &m->sel, NULL);
+	err = target_select(m->target, m->cfg, NULL, &m->sel);
 	if (err)
 		return err;
 	for (size_t i = 0; i < m->sel->n_calls; i++)
@@ -499,7 +483,7 @@ static int load_corpus(struct manager *m)
 	return 0;
 }
 
-static int resolve_kernel(struct manager *m)
+static int prepare_machine(struct manager *m)
 {
 	return machine_prepare(m->cfg, NULL, NULL, &m->mach);
 }
@@ -584,11 +568,11 @@ int manager_run(const struct manager_opts *o)
 	}
 	err = load_target(&m);
 	if (!err)
-		err = resolve_kernel(&m);
+		err = prepare_machine(&m);
 	if (err)
 		goto out;
-	m.eopts.sandbox_setuid = !strcmp(o->cfg->sandbox, "setuid");
-	m.eopts.cover = o->cfg->cover;
+	m.client_opts.sandbox_setuid = !strcmp(o->cfg->sandbox, "setuid");
+	m.client_opts.cover = o->cfg->cover;
 	fo.target = m.target;
 	fo.enabled = m.sel->enabled;
 	fo.cmps = true;
@@ -628,18 +612,19 @@ int manager_run(const struct manager_opts *o)
 		inst[i].seed = (uint64_t)time(NULL) * 1000003u + (uint64_t)i;
 		inst[i].stream = report_stream_new(0);
 		pthread_mutex_init(&inst[i].lock, NULL);
-		inst[i].n_procs = (o->cfg->procs > 0 ? o->cfg->procs : 1) *
-				  EXEC_CLIENTS_PER_PROC;
-		inst[i].procs =
-			calloc((size_t)inst[i].n_procs, sizeof(*inst[i].procs));
-		if (!inst[i].procs) {
+		inst[i].n_threads = (o->cfg->procs > 0 ? o->cfg->procs : 1) *
+				    FUZZ_THREADS_PER_PROC;
+		inst[i].threads = calloc((size_t)inst[i].n_threads,
+					 sizeof(*inst[i].threads));
+		if (!inst[i].threads) {
 			err = -ENOMEM;
 			goto out;
 		}
-		for (int k = 0; k < inst[i].n_procs; k++) {
-			inst[i].procs[k].in = &inst[i];
-			inst[i].procs[k].index = k / EXEC_CLIENTS_PER_PROC;
-			prog_rand_seed(&inst[i].procs[k].r,
+		for (int k = 0; k < inst[i].n_threads; k++) {
+			inst[i].threads[k].in = &inst[i];
+			inst[i].threads[k].executor_proc =
+				k / FUZZ_THREADS_PER_PROC;
+			prog_rand_seed(&inst[i].threads[k].r,
 				       inst[i].seed * 31u + (uint64_t)k);
 		}
 	}
@@ -680,7 +665,7 @@ int manager_run(const struct manager_opts *o)
 out:
 	for (int i = 0; inst && i < o->cfg->vm.count; i++) {
 		report_stream_free(inst[i].stream);
-		free(inst[i].procs);
+		free(inst[i].threads);
 		if (inst[i].m)
 			pthread_mutex_destroy(&inst[i].lock);
 	}

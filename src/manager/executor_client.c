@@ -1,5 +1,5 @@
-/* Running programs on a booted machine, for the fuzzer core. */
-#include "exec_client.h"
+/* The host's client of the executor, for a fuzzing thread. */
+#include "executor_client.h"
 
 #include <errno.h>
 #include <linux/kcov.h>
@@ -7,15 +7,16 @@
 #include <string.h>
 
 #include "ipc/ipc.h"
+#include "machine.h"
 #include "prog/prog.h"
 #include "signal/signal.h"
 #include "util/log.h"
 #include "vm/qemu.h"
 #include "vm/vm.h"
 
-struct exec_client {
+struct executor_client {
 	struct vm *vm;
-	struct exec_opts o;
+	struct executor_client_opts o;
 	uint32_t call_timeout_ms, prog_timeout_ms;
 	struct ipc_result *last;
 	struct fuzz_call_result *calls;
@@ -27,25 +28,25 @@ struct exec_client {
 	unsigned refused;
 };
 
-int exec_client_new(struct vm *vm, const struct syz_target *t,
-		    const struct exec_opts *o, struct exec_client **out)
+int executor_client_new(struct vm *vm, const struct syz_target *t,
+			const struct executor_client_opts *o,
+			struct executor_client **out)
 {
-	struct exec_client *c = calloc(1, sizeof(*c));
-	bool tcg = vm_accel_used(vm) != VM_ACCEL_KVM;
+	struct executor_client *c = calloc(1, sizeof(*c));
+	struct machine_timeouts to = machine_timeouts(vm_accel_used(vm));
 
 	(void)t;
 	if (!c)
 		return -ENOMEM;
 	c->vm = vm;
 	c->o = *o;
-	/* syzkaller's limits (50 ms a call, 5 s a program), x10 under TCG */
-	c->call_timeout_ms = tcg ? 500 : 50;
-	c->prog_timeout_ms = tcg ? 50000 : 5000;
+	c->call_timeout_ms = to.call_ms;
+	c->prog_timeout_ms = to.prog_ms;
 	*out = c;
 	return 0;
 }
 
-void exec_client_free(struct exec_client *c)
+void executor_client_free(struct executor_client *c)
 {
 	if (!c)
 		return;
@@ -71,7 +72,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 }
 
 /* Turn the executor's reply into the fuzzer's per-call results. */
-static int convert(struct exec_client *c, size_t n_calls,
+static int convert(struct executor_client *c, size_t n_calls,
 		   struct fuzz_exec_result *res)
 {
 	struct ipc_result *r = c->last;
@@ -121,8 +122,8 @@ static int convert(struct exec_client *c, size_t n_calls,
 	return 0;
 }
 
-int exec_client_run(struct exec_client *c, const struct prog *p, unsigned flags,
-		    struct fuzz_exec_result *res)
+int executor_client_run(struct executor_client *c, const struct prog *p,
+			unsigned flags, struct fuzz_exec_result *res)
 {
 	struct wire_exec req = {
 		.flags = WIRE_EXEC_THREADED,
@@ -130,7 +131,7 @@ int exec_client_run(struct exec_client *c, const struct prog *p, unsigned flags,
 						 WIRE_SANDBOX_NONE,
 		.call_timeout_ms = c->call_timeout_ms,
 		.prog_timeout_ms = c->prog_timeout_ms,
-		.proc = (uint32_t)c->o.proc,
+		.proc = (uint32_t)c->o.executor_proc,
 	};
 	uint8_t *bytes = NULL;
 	size_t len = 0;
@@ -138,7 +139,7 @@ int exec_client_run(struct exec_client *c, const struct prog *p, unsigned flags,
 	int err;
 
 	memset(res, 0, sizeof(*res));
-	if (flags & EXEC_CLIENT_CMPS)
+	if (flags & EXECUTOR_CLIENT_CMPS)
 		req.flags |= WIRE_EXEC_CMPS;
 	else if (c->o.cover)
 		req.flags |= WIRE_EXEC_COVER;
