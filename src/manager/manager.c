@@ -611,6 +611,9 @@ int manager_run(const struct manager_opts *o)
 		goto out;
 	m.client_opts.sandbox_setuid = !strcmp(o->cfg->sandbox, "setuid");
 	m.client_opts.cover = o->cfg->cover;
+	/* Each call in a thread of its own: a call that blocks does not
+	 * hold up the program. */
+	m.client_opts.threaded = true;
 	m.log_opts = (struct repro_opts){
 		.threaded = m.client_opts.threaded,
 		.collide = m.client_opts.collide,
