@@ -21,6 +21,8 @@ static const struct cmd commands[] = {
 	  "fuzz until stopped (the default config needs no file)" },
 	{ "prog", cmd_prog,
 	  "parse, generate, mutate, encode programs (syzkaller format)" },
+	{ "repro", cmd_repro,
+	  "turn a crash log into a minimal program and a C reproducer" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
