@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
 	# build
-	meson ninja-build pkg-config gcc clang lld libclang-rt-14-dev clang-format
+	meson ninja-build pkg-config gcc libc6-dev clang lld libclang-rt-14-dev clang-format
 	# libraries
 	libjansson-dev libsqlite3-dev libmicrohttpd-dev libdw-dev libelf-dev
 	libcmocka-dev libxxhash-dev libssl-dev sqlite3

@@ -340,8 +340,7 @@ void comp_check_unused(struct comp *c)
 	struct strmap_entry *e;
 
 	for (size_t m = 0; m < 2; m++) {
-		strmap_foreach(maps[m], e)
-		{
+		strmap_foreach(maps[m], e) {
 			struct decl *d = e->value;
 			if (!d->used && !d->builtin)
 				err(c, &d->n->pos, "unused %s %s",

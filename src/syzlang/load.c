@@ -160,8 +160,7 @@ static void comp_free(struct comp *c)
 {
 	struct strmap_entry *e;
 
-	strmap_foreach(&c->resources, e)
-	{
+	strmap_foreach(&c->resources, e) {
 		struct res_state *rs = e->value;
 		vec_free(&rs->ctors);
 		vec_free(&rs->consumers);
@@ -259,8 +258,7 @@ int syz_target_load(const struct syz_load_opts *opts, struct syz_target **out,
 	{
 		struct strmap_entry *e;
 		VEC(struct decl *) res = { 0 };
-		strmap_foreach(&c.types, e)
-		{
+		strmap_foreach(&c.types, e) {
 			struct decl *d = e->value;
 			if (d->n->kind == AST_RESOURCE && vec_push(&res, d)) {
 				r = -ENOMEM;
@@ -308,8 +306,7 @@ int syz_target_load(const struct syz_load_opts *opts, struct syz_target **out,
 	{
 		VEC(struct syz_const) cv = { 0 };
 		struct strmap_entry *e;
-		strmap_foreach(&c.consts, e)
-		{
+		strmap_foreach(&c.consts, e) {
 			struct cval *x = e->value;
 			struct syz_const k = { arena_strdup(c.a, x->name),
 					       x->value };

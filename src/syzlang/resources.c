@@ -289,8 +289,7 @@ int comp_link_resources(struct comp *c, struct syz_target *t)
 	struct strmap_entry *e;
 	VEC(struct syz_resource *) all = { 0 };
 
-	strmap_foreach(&c->resources, e)
-	{
+	strmap_foreach(&c->resources, e) {
 		struct res_state *rs = e->value;
 		if (rs->r && vec_push(&all, rs->r))
 			return -ENOMEM;

@@ -249,9 +249,11 @@ int main(int argc, char **argv)
 	};
 	char *found = NULL;
 
-	shared_dir = argc > 1 ? argv[1] : DRMFUZZ_SOURCE_ROOT "/../shared";
-	if (!path_is_dir(shared_dir)) /* a git worktree: ../../shared */
-		shared_dir = DRMFUZZ_SOURCE_ROOT "/../../shared";
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s SHARED_DIR [KERNEL_SRC]\n", argv[0]);
+		return 2;
+	}
+	shared_dir = argv[1];
 	ksrc = argc > 2 && argv[2][0] ? argv[2] : getenv("DRMFUZZ_KERNEL_SRC");
 	if (!ksrc) {
 		/* Debian's linux-source unpacked by `drmfuzz kernel build` */

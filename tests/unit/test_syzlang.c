@@ -888,8 +888,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_sys_linux),
 	};
 
-	shared_dir = argc > 1 ? argv[1] : DRMFUZZ_SOURCE_ROOT "/../shared";
-	if (!path_is_dir(shared_dir)) /* a git worktree: ../../shared */
-		shared_dir = DRMFUZZ_SOURCE_ROOT "/../../shared";
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s SHARED_DIR\n", argv[0]);
+		return 2;
+	}
+	shared_dir = argv[1];
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
