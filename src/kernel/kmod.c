@@ -279,6 +279,7 @@ int kmod_build(const char *objtree, const char *src, bool quiet,
 	size_t n = 0;
 	struct buf dir = { 0 };
 	char *srcdir = NULL, *stamp = NULL, *modpost = NULL, *cache = NULL;
+	char *lds = NULL;
 	int log_fd = -1, err;
 	const char *base;
 
@@ -377,12 +378,15 @@ int kmod_build(const char *objtree, const char *src, bool quiet,
 	if (!quiet)
 		log_info("kernel module: building %s against %s (log: %s)",
 			 srcabs, build, res->log);
+	/* A bzImage build leaves neither modpost nor the modules' linker
+	 * script: modules_prepare makes both. */
 	modpost = path_join(build, "scripts/mod/modpost");
-	if (!modpost) {
+	lds = path_join(build, "scripts/module.lds");
+	if (!modpost || !lds) {
 		err = -ENOMEM;
 		goto out;
 	}
-	if (!path_exists(modpost)) {
+	if (!path_exists(modpost) || !path_exists(lds)) {
 		char *args[] = { "modules_prepare", NULL };
 
 		err = run_make(build, res->log, log_fd, args);
@@ -427,6 +431,7 @@ out:
 	free(cache);
 	free(stamp);
 	free(modpost);
+	free(lds);
 	buf_free(&dir);
 	if (err)
 		kmod_result_free(res);
