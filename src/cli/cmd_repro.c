@@ -11,6 +11,7 @@
 #include "opts.h"
 #include "config/config.h"
 #include "crashdb/crashdb.h"
+#include "csource/csource.h"
 #include "manager/repro_vm.h"
 #include "report/report.h"
 #include "repro/log.h"
@@ -210,6 +211,26 @@ static int load_log(const char *path, struct input *in)
 	return 0;
 }
 
+/* repro's C writer: csource with the machine's timeouts. */
+static int write_c(void *ctx, const struct prog *p, const struct repro_opts *ro,
+		   struct buf *out, char *err, size_t cap)
+{
+	struct repro_vm *vm = ctx;
+	struct csource_opts o;
+	int k = (int)repro_vm_slowdown(vm);
+
+	csource_opts_default(&o);
+	o.threaded = ro->threaded;
+	o.collide = ro->collide;
+	o.repeat = ro->repeat;
+	o.procs = ro->procs;
+	o.sandbox = ro->sandbox_setuid ? CSOURCE_SANDBOX_SETUID :
+					 CSOURCE_SANDBOX_NONE;
+	o.call_timeout_ms *= k;
+	o.prog_timeout_ms *= k;
+	return csource_write(p, &o, out, err, cap);
+}
+
 static int write_results(const char *dir, const struct repro_result *res,
 			 const char *title)
 {
@@ -341,6 +362,8 @@ int cmd_repro(int argc, char **argv)
 	p.alt_titles = (const char *const *)in.alts;
 	p.n_alt = in.n_alt;
 	p.comm_proc = repro_comm_proc(in.report);
+	p.prog2c = write_c;
+	p.prog2c_ctx = vm;
 	if (p.single_s == 0)
 		p.single_s = 5 * (int)repro_vm_slowdown(vm);
 	if (p.many_s == 0)
@@ -351,7 +374,6 @@ int cmd_repro(int argc, char **argv)
 	else
 		log_info("repro: reproducing \"%s\"", in.title);
 	err = repro_run(&log, &p, &runner, &res);
-	fputs(res.log.data ? res.log.data : "", stderr);
 	if (err == -ENOMEM) {
 		log_err("repro: out of memory");
 		goto out;

@@ -18,6 +18,8 @@
 #include "util/buf.h"
 #include "util/fileio.h"
 #include "util/log.h"
+#include "util/spawn.h"
+#include "vm/initramfs.h"
 #include "vm/qemu.h"
 #include "vm/vm.h"
 
@@ -355,9 +357,135 @@ static int run_test(void *ctx, const struct repro_test *t,
 	return 0;
 }
 
+/* Build @csrc into @bin; -ENOEXEC with the compiler's words in o->why. */
+static int build_c(struct repro_vm *r, const char *csrc, char **bin,
+		   struct repro_outcome *o)
+{
+	char *src = path_join(r->dir, "repro.c");
+	char *out = NULL;
+	int code = 0, err;
+
+	*bin = path_join(r->dir, "repro.bin");
+	if (!src || !*bin) {
+		free(src);
+		return -ENOMEM;
+	}
+	err = file_write_atomic(src, csrc, strlen(csrc));
+	if (!err) {
+		char *argv[] = { "gcc",	  "-O2",     "-static", "-pthread",
+				 "-Wall", "-Wextra", "-Werror", "-o",
+				 *bin,	  src,	     NULL };
+
+		err = spawn_capture(argv, 300000, &out, &code);
+	}
+	free(src);
+	if (!err && code) {
+		size_t n = out ? strlen(out) : 0;
+
+		o->why = strndup(out ? out : "", n > 2000 ? 2000 : n);
+		err = -ENOEXEC;
+	} else if (err) {
+		o->why = strdup(err == -ENOENT ? "gcc is not installed" :
+						 strerror(-err));
+		err = -ENOEXEC;
+	}
+	free(out);
+	return err;
+}
+
+/* The console shows @what (a line /init writes). */
+static bool console_says(struct repro_vm *r, const char *what)
+{
+	const char *data;
+	size_t len;
+	bool yes;
+
+	console_poll(r);
+	pthread_mutex_lock(&r->lock);
+	data = report_stream_data(r->stream, &len);
+	yes = memmem(data, len, what, strlen(what)) != NULL;
+	pthread_mutex_unlock(&r->lock);
+	return yes;
+}
+
+/*
+ * Run a C reproducer in a fresh machine whose /init runs it instead of
+ * the executor, until it crashes the kernel, exits, or @duration_s.
+ */
+static int run_c(void *ctx, const char *csrc, const struct repro_opts *opts,
+		 int duration_s, struct repro_outcome *o)
+{
+	struct repro_vm *r = ctx;
+	struct vm_qemu_config q = r->mach.qemu;
+	struct vm_opts vo = r->mach.opts;
+	char *bin = NULL, *initrd = NULL, *log = NULL;
+	double t_boot, t_start = 0, boot_limit;
+	int err;
+
+	(void)opts;
+	memset(o, 0, sizeof(*o));
+	err = build_c(r, csrc, &bin, o);
+	if (err) {
+		free(bin);
+		return err;
+	}
+	err = vm_initramfs_c(bin, (const char *const *)r->mach.modules,
+			     r->mach.n_modules, &initrd);
+	free(bin);
+	if (err) {
+		o->infra = true;
+		o->why = strdup("cannot make the reproducer's initramfs");
+		return 0;
+	}
+	shutdown_vm(r);
+	q.initrd = initrd;
+	vo.config = &q;
+	log = path_join(r->dir, "console-c.log");
+	vo.console_log = log;
+	err = log ? vm_start(&vm_qemu_ops, &vo, &r->vm) : -ENOMEM;
+	if (err) {
+		o->infra = true;
+		o->why = strdup("the machine did not start");
+		goto out;
+	}
+	r->accel = vm_accel_used(r->vm);
+	report_stream_reset(r->stream);
+	r->console_off = 0;
+	t_boot = now_s();
+	boot_limit = t_boot + 30.0 * repro_vm_slowdown(r);
+	for (;;) {
+		usleep(200000);
+		if (console_crashed(r)) {
+			collect(r, 0, t_start ? t_start : now_s(), o);
+			break;
+		}
+		if (!t_start &&
+		    console_says(r, "drmfuzz: init done, starting the C"))
+			t_start = now_s();
+		if (!t_start && now_s() > boot_limit) {
+			o->infra = true;
+			o->why = strdup(
+				"the machine did not reach /init in time");
+			break;
+		}
+		if (t_start &&
+		    (now_s() - t_start >= duration_s ||
+		     console_says(r, "drmfuzz: the C reproducer exited"))) {
+			o->seconds = now_s() - t_start;
+			break;
+		}
+	}
+	shutdown_vm(r);
+out:
+	free(initrd);
+	free(log);
+	return 0;
+}
+
 void repro_vm_runner(struct repro_vm *r, struct repro_runner *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->run = run_test;
+	out->run_c = run_c;
 	out->ctx = r;
 }

@@ -12,6 +12,7 @@
 
 #include "prog/prog.h"
 #include "syzlang/target.h"
+#include "util/log.h"
 
 #define DEFAULT_MAX_PROGS 100
 #define DEFAULT_SINGLE_S 10
@@ -108,12 +109,15 @@ static void note(struct ctx *c, const char *fmt, ...)
 
 static void note(struct ctx *c, const char *fmt, ...)
 {
+	size_t at = c->res->log.len;
 	va_list ap;
 
 	buf_printf(&c->res->log, "[%7.1fs] ", elapsed(c));
 	va_start(ap, fmt);
 	buf_vprintf(&c->res->log, fmt, ap);
 	va_end(ap);
+	if (c->res->log.data)
+		log_info("repro: %s", c->res->log.data + at);
 	buf_putc(&c->res->log, '\n');
 }
 
@@ -694,7 +698,8 @@ static void try_c(struct ctx *c, struct found *f)
 		return;
 	}
 	opts.repeat = 0;
-	if (c->p->prog2c(f->p, &opts, &src, err, sizeof(err))) {
+	if (c->p->prog2c(c->p->prog2c_ctx, f->p, &opts, &src, err,
+			 sizeof(err))) {
 		note(c, "C program: cannot write it: %s", err);
 		buf_free(&src);
 		c->res->c_why = strdup(err[0] ? err : "cannot write it");

@@ -65,7 +65,7 @@ struct repro_runner {
 };
 
 /* Writes the C program of @p run with @opts; 0 or -errno, @err why. */
-typedef int (*repro_prog2c_fn)(const struct prog *p,
+typedef int (*repro_prog2c_fn)(void *ctx, const struct prog *p,
 			       const struct repro_opts *opts, struct buf *out,
 			       char *err, size_t cap);
 
@@ -81,6 +81,7 @@ struct repro_params {
 	int infra_retries; /* a test whose machine failed, again (0: 3) */
 	double budget_s; /* the whole reproduction (0: 3600) */
 	repro_prog2c_fn prog2c; /* NULL: no C program */
+	void *prog2c_ctx;
 	/* Seconds since some fixed point; NULL: CLOCK_MONOTONIC. Tests
 	 * give a fake clock. */
 	double (*now)(void *ctx);

@@ -27,8 +27,18 @@ int vm_initramfs(const char *executor, char **path);
 int vm_initramfs_modules(const char *executor, const char *const *modules,
 			 size_t n_modules, char **path);
 
-/* The /init script (exact bytes written into the initramfs). */
+/*
+ * An initramfs for a C reproducer: the same file systems, settings and
+ * modules, then the static @binary (as /bin/drmfuzz-repro) instead of the
+ * executor; the console says "drmfuzz: init done, starting the C
+ * reproducer" and, when it ends, "drmfuzz: the C reproducer exited".
+ */
+int vm_initramfs_c(const char *binary, const char *const *modules,
+		   size_t n_modules, char **path);
+
+/* The /init scripts (exact bytes written into the initramfs). */
 extern const char vm_init_script[];
+extern const char vm_init_script_c[];
 
 /*
  * Append one cpio newc entry to @out. @mode includes the file type

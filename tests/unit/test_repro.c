@@ -238,12 +238,14 @@ static int fake_run_c(void *ctx, const char *csrc,
 }
 
 /* "C program": names the title the program crashes with. */
-static int fake_prog2c(const struct prog *p, const struct repro_opts *o,
-		       struct buf *out, char *err, size_t cap)
+static int fake_prog2c(void *ctx, const struct prog *p,
+		       const struct repro_opts *o, struct buf *out, char *err,
+		       size_t cap)
 {
 	struct fake f = { .race_percent = 100, .configure_bug = true };
 	const char *title = prog_crash(&f, p, o);
 
+	(void)ctx;
 	if (!title) {
 		snprintf(err, cap, "this fake writes C only for crashes");
 		return -EINVAL;
