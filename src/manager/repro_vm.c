@@ -228,12 +228,17 @@ static void collect(struct repro_vm *r, int err, double t_start,
 		    struct repro_outcome *o)
 {
 	unsigned k = repro_vm_slowdown(r);
-	double until = now_s() + 10.0 * k;
+	double seen = now_s(), until = seen + 10.0 * k, quiet = seen;
+	long off = -1;
 	struct report *rep = NULL;
 	const char *data;
 	size_t len;
 
-	/* The rest of the report: until it is complete, or for a while. */
+	/* The crash was seen now: the time to it excludes the wait below. */
+	o->seconds = seen - t_start;
+	/* The rest of the report: until it is complete, the console has
+	 * been quiet for 2 s (a panic prints nothing after its end), or
+	 * for at most 10 s (x the slowdown). */
 	for (;;) {
 		bool done;
 
@@ -241,8 +246,12 @@ static void collect(struct repro_vm *r, int err, double t_start,
 		pthread_mutex_lock(&r->lock);
 		done = report_stream_crashed(r->stream) &&
 		       report_stream_complete(r->stream);
+		if (r->console_off != off) {
+			off = r->console_off;
+			quiet = now_s();
+		}
 		pthread_mutex_unlock(&r->lock);
-		if (done || now_s() >= until)
+		if (done || now_s() >= until || now_s() - quiet >= 2.0)
 			break;
 		usleep(100000);
 	}
@@ -255,7 +264,6 @@ static void collect(struct repro_vm *r, int err, double t_start,
 	else if (!rep && err)
 		rep = report_new_lost_connection(data, len);
 	pthread_mutex_unlock(&r->lock);
-	o->seconds = now_s() - t_start;
 	if (!rep)
 		return;
 	if (r->sym && rep->text) {

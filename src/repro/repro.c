@@ -151,11 +151,15 @@ static int duration(const struct ctx *c, size_t n)
 	return c->p->single_s > 0 ? c->p->single_s : DEFAULT_SINGLE_S;
 }
 
-/* The test runs calls at once: a miss is weak evidence. */
+/* The test runs calls at once (threads alone wait for each call, one
+ * after the other): a miss is weak evidence. */
 static bool racy(const struct repro_test *t)
 {
-	if (t->opts.threaded || t->opts.collide || t->opts.procs > 1)
+	if (t->opts.collide)
 		return true;
+	for (size_t i = 1; i < t->n; i++)
+		if (t->progs[i].proc != t->progs[0].proc)
+			return true;
 	for (size_t i = 0; i < t->n; i++)
 		for (size_t k = 0; k < t->progs[i].p->n_calls; k++)
 			if (t->progs[i].p->calls[k]->props.async)
