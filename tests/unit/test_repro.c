@@ -25,29 +25,16 @@
 #include "syzlang/target.h"
 #include "util/buf.h"
 
-static const char *dirs[2];
+#include "kbugs_progs.h"
+
+static char **args;
 static struct syz_target *target;
 
-#define T_UAF "KASAN: slab-use-after-free Read in dfb_ioctl_poke"
-#define T_RACE "KASAN: double-free in dfb_ioctl_release"
-#define T_FAULT "KASAN: double-free in dfb_ioctl_create_pair"
+#define T_UAF "KASAN: use-after-free Read in dfb_ioctl_poke"
+#define T_RACE "KASAN: invalid-free in dfb_ioctl_release"
+#define T_FAULT "KASAN: invalid-free in dfb_ioctl_create_pair"
 #define T_PAIR "BUG: sequence of two programs"
 #define T_OTHER "WARNING in dfb_ioctl_configure"
-
-#define OPEN                                   \
-	"r0 = openat$dfb(0xffffffffffffff9c, " \
-	"&(0x7f0000000000)='/dev/drmfuzz_bugs\\x00', 0x2, 0x0)\n"
-#define CREATE                                                       \
-	"ioctl$DFB_CREATE(r0, 0xc008df01, &(0x7f0000000040)={0x40, " \
-	"<r1=>0x0})\n"
-#define BIND "ioctl$DFB_BIND(r0, 0x4004df02, &(0x7f0000000080)=r1)\n"
-#define DESTROY "ioctl$DFB_DESTROY(r0, 0x4004df03, &(0x7f00000000c0)=r1)\n"
-#define POKE "ioctl$DFB_POKE(r0, 0x4008df04, &(0x7f0000000100)={0x1, 0x2})\n"
-#define RELEASE "ioctl$DFB_RELEASE(r0, 0x4004df05, &(0x7f0000000140)=r1)"
-#define PAIR "ioctl$DFB_CREATE_PAIR(r0, 0xc008df06, &(0x7f0000000180)={0x40})"
-#define CONFIGURE                                                           \
-	"ioctl$DFB_CONFIGURE(r0, 0x4010df07, &(0x7f00000001c0)={0x1, 0x0, " \
-	"0x3})\n"
 
 #define UAF_PROG OPEN CREATE BIND DESTROY POKE
 /* What minimization leaves: POKE's argument does not matter. */
@@ -257,9 +244,8 @@ static int fake_prog2c(void *ctx, const struct prog *p,
 
 static int setup(void **state)
 {
-	struct syz_load_opts o = { .desc_dirs = dirs, .n_desc_dirs = 2 };
 	(void)state;
-	return syz_target_load(&o, &target, NULL) ? -1 : 0;
+	return kbugs_target(args, &target);
 }
 
 static int teardown(void **state)
@@ -508,7 +494,7 @@ static void test_alt_title(void **state)
 	(void)state;
 
 	make_log(&l, NULL, UAF_PROG, 0, NULL);
-	params(&p, &f, "KASAN: use-after-free Read in dfb_ioctl_poke");
+	params(&p, &f, "KASAN: slab-use-after-free Read in dfb_ioctl_poke");
 	p.alt_titles = alts;
 	p.n_alt = 1;
 	run(&l, &p, &f, &res);
@@ -610,7 +596,6 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	dirs[0] = argv[1];
-	dirs[1] = argv[2];
+	args = argv;
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -21,22 +21,15 @@
 #include "syzlang/target.h"
 #include "util/buf.h"
 
-static const char *dirs[2];
-static struct syz_target *target;
+#include "kbugs_progs.h"
 
-#define OPEN                                   \
-	"r0 = openat$dfb(0xffffffffffffff9c, " \
-	"&(0x7f0000000000)='/dev/drmfuzz_bugs\\x00', 0x2, 0x0)\n"
-#define CREATE                                                       \
-	"ioctl$DFB_CREATE(r0, 0xc008df01, &(0x7f0000000040)={0x40, " \
-	"<r1=>0x0})\n"
-#define DESTROY "ioctl$DFB_DESTROY(r0, 0x4004df03, &(0x7f00000000c0)=r1)\n"
+static char **args;
+static struct syz_target *target;
 
 static int setup(void **state)
 {
-	struct syz_load_opts o = { .desc_dirs = dirs, .n_desc_dirs = 2 };
 	(void)state;
-	return syz_target_load(&o, &target, NULL) ? -1 : 0;
+	return kbugs_target(args, &target);
 }
 
 static int teardown(void **state)
@@ -272,7 +265,6 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	dirs[0] = argv[1];
-	dirs[1] = argv[2];
+	args = argv;
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
