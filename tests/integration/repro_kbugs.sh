@@ -88,7 +88,7 @@ for bug in "${bugs[@]}"; do
 	log=$dir/$bug.log
 	make_log "$bug" "${opts[$bug]}" "${pos[$bug]}" >"$log"
 	t0=$SECONDS
-	"$drmfuzz" repro -c "$dir/cfg.json" --title "${title[$bug]}" --single 15 \
+	"$drmfuzz" repro -c "$dir/cfg.json" --title "${title[$bug]}" --single 8 \
 		--runs 10 "$log" >"$dir/out.txt" 2>&1
 	rc=$?
 	out=$log.repro
