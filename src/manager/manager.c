@@ -201,7 +201,12 @@ static void handle_loss(struct instance *in, int err)
 
 		/* The console with the programs of the last minutes, in
 		 * syzkaller's log form; the bare console if that fails. */
-		if (repro_ring_merge(in->sent, data, len,
+		/* The stream keeps the console's tail: where it starts. */
+		uint64_t base = (uint64_t)in->console_off > len ?
+					(uint64_t)in->console_off - len :
+					0;
+
+		if (repro_ring_merge(in->sent, data, len, base,
 				     (double)time(NULL) - PROG_LOG_AGE_S,
 				     &log) == 0 &&
 		    log.data)

@@ -253,7 +253,9 @@ static void collect(struct repro_vm *r, int err, double t_start,
 		pthread_mutex_unlock(&r->lock);
 		if (done || now_s() >= until || now_s() - quiet >= 2.0)
 			break;
-		usleep(100000);
+		/* Nobody else reads the console now: copy it into the log. */
+		if (!r->vm || !vm_console_wait(r->vm, 100))
+			usleep(100000);
 	}
 	pthread_mutex_lock(&r->lock);
 	data = report_stream_data(r->stream, &len);
@@ -462,7 +464,8 @@ static int run_c(void *ctx, const char *csrc, const struct repro_opts *opts,
 	t_boot = now_s();
 	boot_limit = t_boot + 30.0 * repro_vm_slowdown(r);
 	for (;;) {
-		usleep(200000);
+		if (!vm_console_wait(r->vm, 200))
+			usleep(200000); /* the console closed: read what is left */
 		if (console_crashed(r)) {
 			collect(r, 0, t_start ? t_start : now_s(), o);
 			break;

@@ -443,7 +443,7 @@ static size_t line_start(const char *s, size_t len, uint64_t off)
 }
 
 int repro_ring_merge(struct repro_ring *r, const char *console, size_t len,
-		     double since, struct buf *out)
+		     uint64_t base, double since, struct buf *out)
 {
 	size_t done = 0;
 	int err = 0;
@@ -455,7 +455,8 @@ int repro_ring_merge(struct repro_ring *r, const char *console, size_t len,
 
 		if (e->when < since)
 			continue;
-		at = line_start(console, len, e->off);
+		at = e->off <= base ? 0 :
+				      line_start(console, len, e->off - base);
 		if (at > done) {
 			err = buf_append(out, console + done, at - done);
 			done = at;

@@ -105,12 +105,14 @@ int repro_ring_add(struct repro_ring *r, int proc,
 size_t repro_ring_count(struct repro_ring *r);
 
 /*
- * The crash log in syzkaller's form: the console bytes @console (the
- * whole console since boot), with each program sent at or after @since
- * (Unix seconds; 0: all) written out before the first console line that
- * starts at or after its offset. Appends to @out; 0 or -ENOMEM.
+ * The crash log in syzkaller's form: the console bytes @console, which
+ * start at byte @base of the console since boot (a console kept only in
+ * part), with each program sent at or after @since (Unix seconds; 0:
+ * all) written out before the first console line that starts at or after
+ * its offset (programs sent before @base come first). Appends to @out;
+ * 0 or -ENOMEM.
  */
 int repro_ring_merge(struct repro_ring *r, const char *console, size_t len,
-		     double since, struct buf *out);
+		     uint64_t base, double since, struct buf *out);
 
 #endif

@@ -200,7 +200,7 @@ static void test_ring(void **state)
 	assert_int_equal(repro_ring_add(r, 2, &o, OPEN CREATE, 20, 102.0), 0);
 	assert_int_equal(repro_ring_count(r), 2);
 	assert_int_equal(
-		repro_ring_merge(r, console, sizeof(console) - 1, 0, &b), 0);
+		repro_ring_merge(r, console, sizeof(console) - 1, 0, 0, &b), 0);
 	assert_string_equal(b.data,
 			    "[ 1.0] boot\n"
 			    "executing program 1:\n" OPEN "[ 2.0] half a line\n"
@@ -210,7 +210,7 @@ static void test_ring(void **state)
 	buf_reset(&b);
 	/* Only what was sent since a time; a program past the end. */
 	assert_int_equal(repro_ring_add(r, 3, NULL, OPEN, 1000, 103.0), 0);
-	assert_int_equal(repro_ring_merge(r, console, sizeof(console) - 1,
+	assert_int_equal(repro_ring_merge(r, console, sizeof(console) - 1, 0,
 					  102.5, &b),
 			 0);
 	assert_string_equal(b.data, "[ 1.0] boot\n"
@@ -218,9 +218,22 @@ static void test_ring(void **state)
 				    "[ 3.0] BUG: crash\n"
 				    "executing program 3:\n" OPEN);
 	buf_reset(&b);
+	/* A console kept from byte 12 on: offsets are shifted by it, and
+	 * what was sent before it comes first. */
+	repro_ring_reset(r);
+	assert_int_equal(repro_ring_add(r, 0, NULL, OPEN, 5, 100.0), 0);
+	assert_int_equal(repro_ring_add(r, 1, NULL, OPEN, 29, 101.0), 0);
+	assert_int_equal(repro_ring_merge(r, console + 12, sizeof(console) - 13,
+					  12, 0, &b),
+			 0);
+	assert_string_equal(b.data,
+			    "executing program 0:\n" OPEN "[ 2.0] half a line\n"
+			    "executing program 1:\n" OPEN
+			    "[ 3.0] BUG: crash\n");
+	buf_reset(&b);
 	repro_ring_reset(r);
 	assert_int_equal(repro_ring_count(r), 0);
-	assert_int_equal(repro_ring_merge(r, "x", 1, 0, &b), 0);
+	assert_int_equal(repro_ring_merge(r, "x", 1, 0, 0, &b), 0);
 	assert_string_equal(b.data, "x");
 	buf_free(&b);
 	repro_ring_free(r);
