@@ -157,6 +157,46 @@ static int fault_probe(struct wire_hello *h)
 	return 1;
 }
 
+/* Write @val to debugfs file @path, if it exists; 0 or -errno. */
+static int knob(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), e = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		e = -errno;
+	close(fd);
+	return e;
+}
+
+/*
+ * fail-nth fails only the calling task's n-th allocation, but the
+ * injectors skip sleeping (GFP_KERNEL) and highmem allocations unless
+ * told otherwise, and then almost nothing an ioctl allocates can fail.
+ * One line per injected fault on the console (no stack: it would cut
+ * into crash reports and cost seconds under TCG). Our own VM only.
+ */
+static void fault_setup(struct wire_hello *h)
+{
+	static const char *const knobs[][2] = {
+		{ "/sys/kernel/debug/failslab/ignore-gfp-wait", "N" },
+		{ "/sys/kernel/debug/failslab/verbose", "1" },
+		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N" },
+		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem", "N" },
+		{ "/sys/kernel/debug/fail_page_alloc/min-order", "0" },
+		{ "/sys/kernel/debug/fail_page_alloc/verbose", "1" },
+	};
+
+	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		int e = knob(knobs[i][0], knobs[i][1]);
+
+		if (e)
+			note(h, "fault injection: %s: %s", knobs[i][0],
+			     strerror(-e));
+	}
+}
+
 static int node_cmp(const void *a, const void *b)
 {
 	const struct wire_node *x = a, *y = b;
@@ -280,8 +320,11 @@ void features_detect(struct wire_hello *h, char *timing, size_t cap)
 	if (kasan_probe(h))
 		h->features |= WIRE_FEAT_KASAN;
 	ms[2] = ms_since(&t);
-	if (fault_probe(h))
+	if (fault_probe(h)) {
 		h->features |= WIRE_FEAT_FAULT_INJECTION;
+		if (features_make_links)
+			fault_setup(h);
+	}
 	ms[3] = ms_since(&t);
 	drm_nodes(h);
 	ms[4] = ms_since(&t);

@@ -225,8 +225,11 @@ static int submit(uint32_t id, const uint8_t *payload, size_t len,
 	n_calls = interp_check(&req, err, sizeof(err));
 	if (n_calls < 0)
 		return serve_error(id, w, err);
-	key = req.sandbox | (req.flags & (WIRE_EXEC_COVER | WIRE_EXEC_CMPS))
-				    << 8;
+	/* The proc is in the worker's name (worker_start): a crash report's
+	 * "Comm: drmfuzz-proc-N" names the proc that crashed. */
+	key = req.sandbox |
+	      (req.flags & (WIRE_EXEC_COVER | WIRE_EXEC_CMPS)) << 8 |
+	      (req.proc & 0xff) << 16;
 	if (n_fl == RING_SLOTS)
 		return SUB_WAIT;
 	if (worker.pid >= 0 &&

@@ -32,6 +32,8 @@
 struct worker_handle worker = { -1, -1, 0, 0, 0 };
 static int transport[2] = { -1, -1 };
 static int own_ns; /* a proc server: PID 1 of a namespace of its own */
+/* The worker's task name, "drmfuzz-proc-N": reports name the proc. */
+static char worker_name[24];
 static int nested; /* the serving process: workers get a namespace each */
 static int loadavg_fd = -1;
 static struct ring_slot *fail_slot;
@@ -275,6 +277,7 @@ __attribute__((noreturn)) static void worker_main(uint32_t sandbox,
 	int null;
 
 	worker_fail_slot(&ring->slot[(from + 1) % RING_SLOTS]);
+	prctl(PR_SET_NAME, worker_name, 0, 0, 0);
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* The program must not reach the host's stream. */
@@ -469,6 +472,8 @@ int worker_start(uint32_t key, uint32_t from)
 	pid_t pid;
 	int e;
 
+	snprintf(worker_name, sizeof(worker_name), "drmfuzz-proc-%u",
+		 (key >> 16) & 0xff);
 	if ((e = ring_done_fd_open()))
 		return e;
 	timing_on(); /* decided once, before the fork */

@@ -22,6 +22,7 @@ declare -A seeds=(
 	[fuzz_syzlang]="descriptions"
 	[fuzz_prog_parse]="fuzz/corpus/prog_parse"
 	[fuzz_exec_decode]="fuzz/corpus/exec_decode"
+	[fuzz_repro_log]="fuzz/corpus/repro_log"
 )
 
 rc=0

@@ -20,5 +20,7 @@ int cmd_report(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_prog(int argc, char **argv);
+int cmd_repro(int argc, char **argv);
+int cmd_prog2c(int argc, char **argv);
 
 #endif

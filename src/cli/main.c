@@ -21,6 +21,10 @@ static const struct cmd commands[] = {
 	  "fuzz until stopped (the default config needs no file)" },
 	{ "prog", cmd_prog,
 	  "parse, generate, mutate, encode programs (syzkaller format)" },
+	{ "prog2c", cmd_prog2c,
+	  "write a program as a standalone C reproducer" },
+	{ "repro", cmd_repro,
+	  "turn a crash log into a minimal program and a C reproducer" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

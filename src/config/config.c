@@ -149,6 +149,7 @@ static const struct field mgr_fields[] = {
 	{ "disable_syscalls", F_STRS, MGR(disable_syscalls) },
 	{ "ignores", F_STRS, MGR(ignores) },
 	{ "descriptions", F_STRS, MGR(descriptions) },
+	{ "modules", F_STRS, MGR(modules) },
 	{ "known_bugs", F_STR, MGR(known_bugs) },
 	{ "vm", F_OBJ_VM, MGR(vm) },
 	/* syzkaller fields with no drmfuzz equivalent yet: accepted quietly. */
@@ -533,6 +534,7 @@ void config_free(struct mgr_config *c)
 	strs_free(&c->disable_syscalls);
 	strs_free(&c->ignores);
 	strs_free(&c->descriptions);
+	strs_free(&c->modules);
 	strs_free(&c->vm.targets);
 	free(c);
 }

@@ -52,6 +52,9 @@ struct mgr_config {
 	struct config_strs disable_syscalls;
 	struct config_strs ignores; /* titles (regexps) to ignore */
 	struct config_strs descriptions; /* drmfuzz: extra description dirs */
+	/* drmfuzz: kernel modules the machine loads at boot: .ko files, or
+	 * module source directories built against the kernel */
+	struct config_strs modules;
 	char *known_bugs; /* drmfuzz: file of known titles */
 	struct config_vm vm;
 };

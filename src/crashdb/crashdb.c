@@ -240,6 +240,131 @@ out:
 	return err;
 }
 
+/* flock @dir/.lock; the fd, or -errno. */
+static int lock_dir(const char *dir)
+{
+	char *p = path_join(dir, ".lock");
+	int fd;
+
+	if (!p)
+		return -ENOMEM;
+	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	free(p);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int write_meta(const char *dir, json_t *meta)
+{
+	char *s = json_dumps(meta, JSON_INDENT(2) | JSON_SORT_KEYS);
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	err = write_file(dir, "meta.json", s, strlen(s));
+	free(s);
+	return err;
+}
+
+int crashdb_save_repro(const char *dir, const struct crashdb_repro *r)
+{
+	bool ok = r->state && !strcmp(r->state, "reproduced");
+	char *existing = path_join(dir, "repro.prog");
+	bool has = existing && path_exists(existing);
+	int fd, err = 0;
+	json_t *meta;
+
+	free(existing);
+	if (!path_is_dir(dir))
+		return -ENOENT;
+	fd = lock_dir(dir);
+	if (fd < 0)
+		return fd;
+	if (ok) {
+		/* The program last: a reader that sees it sees the rest. */
+		if (r->cprog)
+			err = write_file(dir, "repro.cprog", r->cprog,
+					 strlen(r->cprog));
+		if (!err && r->log)
+			err = write_file(dir, "repro.log", r->log,
+					 strlen(r->log));
+		if (!err && r->report)
+			err = write_file(dir, "repro.report", r->report,
+					 strlen(r->report));
+		if (!err && r->json)
+			err = write_file(dir, "repro.json", r->json,
+					 strlen(r->json));
+		if (!err && r->prog)
+			err = write_file(dir, "repro.prog", r->prog,
+					 strlen(r->prog));
+	} else if (!has) {
+		if (r->log)
+			err = write_file(dir, "repro.log", r->log,
+					 strlen(r->log));
+		if (!err && r->json)
+			err = write_file(dir, "repro.json", r->json,
+					 strlen(r->json));
+	} else if (r->log) {
+		err = write_file(dir, "repro.retry.log", r->log,
+				 strlen(r->log));
+	}
+	meta = err ? NULL : read_meta(dir);
+	if (meta) {
+		if (ok || !has)
+			json_object_set_new(meta, "repro_state",
+					    json_string(r->state ? r->state :
+								   "?"));
+		json_object_set_new(meta, "repro_last",
+				    json_integer((json_int_t)time(NULL)));
+		err = write_meta(dir, meta);
+		json_decref(meta);
+	}
+	close(fd);
+	return err;
+}
+
+int crashdb_repro_attempt(const char *dir, int max, int *attempt)
+{
+	int fd = lock_dir(dir), err = 0;
+	json_t *meta;
+	int64_t n;
+
+	if (fd < 0)
+		return fd;
+	meta = read_meta(dir);
+	if (!meta) {
+		close(fd);
+		*attempt = 1;
+		return 0; /* a directory without meta.json: not counted */
+	}
+	n = meta_int(meta, "repro_attempts");
+	{
+		const char *st =
+			json_string_value(json_object_get(meta, "repro_state"));
+
+		if (n >= max || (st && !strcmp(st, "reproduced")))
+			err = -EAGAIN;
+	}
+	if (!err) {
+		json_object_set_new(meta, "repro_attempts",
+				    json_integer((json_int_t)(n + 1)));
+		json_object_set_new(meta, "repro_state",
+				    json_string("reproducing"));
+		err = write_meta(dir, meta);
+		*attempt = (int)n + 1;
+	}
+	json_decref(meta);
+	close(fd);
+	return err;
+}
+
 static int cmp_entry(const void *a, const void *b)
 {
 	const struct crashdb_entry *x = a, *y = b;
@@ -255,6 +380,7 @@ void crashdb_entries_free(struct crashdb_entry *e, size_t n)
 	for (size_t i = 0; e && i < n; i++) {
 		free(e[i].title);
 		free(e[i].type);
+		free(e[i].repro_state);
 	}
 	free(e);
 }
@@ -291,6 +417,13 @@ int crashdb_list(struct crashdb *db, struct crashdb_entry **out, size_t *n)
 		e.corrupted = json_is_true(json_object_get(m, "corrupted"));
 		e.n_logs = e.count > CRASHDB_MAX_LOGS ? CRASHDB_MAX_LOGS :
 							(int)e.count;
+		{
+			const char *st = json_string_value(
+				json_object_get(m, "repro_state"));
+
+			e.repro_state = st ? strdup(st) : NULL;
+			e.repro_attempts = (int)meta_int(m, "repro_attempts");
+		}
 		pthread_mutex_lock(&db->lock);
 		e.known = known_locked(db, e.title);
 		json_t *alts = json_object_get(m, "alt_titles");
@@ -302,6 +435,7 @@ int crashdb_list(struct crashdb *db, struct crashdb_entry **out, size_t *n)
 		if (!e.title || !e.type || vec_push(&v, e)) {
 			free(e.title);
 			free(e.type);
+			free(e.repro_state);
 			err = -ENOMEM;
 		}
 	}

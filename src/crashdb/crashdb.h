@@ -59,6 +59,8 @@ struct crashdb_entry {
 	bool corrupted;
 	bool known;
 	int n_logs;
+	char *repro_state; /* NULL: never tried; else as crashdb_repro */
+	int repro_attempts;
 };
 
 /*
@@ -67,6 +69,32 @@ struct crashdb_entry {
  */
 int crashdb_list(struct crashdb *db, struct crashdb_entry **out, size_t *n);
 void crashdb_entries_free(struct crashdb_entry *e, size_t n);
+
+/*
+ * Reproduction results in a crash directory @dir (one of ours, or a
+ * syzkaller crash directory): syzkaller's file names, each written
+ * atomically, only once the reproduction is over, so a reproduction
+ * killed half-way leaves the directory as it was. On success (@state
+ * "reproduced") repro.prog, repro.cprog (if any), repro.log,
+ * repro.report and repro.json are replaced; otherwise repro.log and
+ * repro.json are written only when the directory holds no reproducer
+ * yet (a failed retry never hides a working reproducer), else
+ * repro.retry.log. meta.json (when present) records the state and the
+ * attempts. NULL fields are not written. 0 or -errno.
+ */
+struct crashdb_repro {
+	const char *state; /* "reproduced", "not reproduced", "other bug",
+			      "gave up" */
+	const char *prog, *cprog, *log, *report, *json;
+};
+int crashdb_save_repro(const char *dir, const struct crashdb_repro *r);
+
+/*
+ * Count one reproduction attempt of the crash in @dir (meta.json's
+ * repro_attempts). -EAGAIN when @max attempts were made already or it is
+ * reproduced; else 0 and *attempt is this attempt's number (1-based).
+ */
+int crashdb_repro_attempt(const char *dir, int max, int *attempt);
 
 /* Directory of crash @id (new string, caller frees), NULL on ENOMEM. */
 char *crashdb_dir(struct crashdb *db, const char *id);

@@ -161,25 +161,16 @@ static void scan_arg(struct gen *g, const struct exec_arg *a)
 	}
 }
 
-/* The C function of a pseudo call, or NULL when it cannot be written. */
+/* The C function of a pseudo call, or NULL when it cannot be written
+ * (syz_execute_func, and ids this drmfuzz does not know). */
 static const char *pseudo_fn(uint64_t id, int *n_args)
 {
-	switch (id) {
-	case EXEC_PSEUDO_OPEN_DEV:
-		*n_args = 3;
-		return "syz_open_dev";
-	case EXEC_PSEUDO_OPEN_PROCFS:
-		*n_args = 2;
-		return "syz_open_procfs";
-	case EXEC_PSEUDO_OPEN_PTS:
-		*n_args = 2;
-		return "syz_open_pts";
-	case EXEC_PSEUDO_INIT_NET_SOCKET:
-		*n_args = 3;
-		return "syz_init_net_socket";
-	default:
+	if (id == EXEC_PSEUDO_EXECUTE_FUNC || id > UINT32_MAX)
 		return NULL;
-	}
+	*n_args = id == EXEC_PSEUDO_OPEN_PROCFS || id == EXEC_PSEUDO_OPEN_PTS ?
+			  2 :
+			  3;
+	return exec_pseudo_name((uint32_t)id);
 }
 
 static int scan(struct gen *g, const uint8_t *enc, size_t len, char *err,

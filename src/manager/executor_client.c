@@ -126,7 +126,7 @@ int executor_client_run(struct executor_client *c, const struct prog *p,
 			unsigned flags, struct fuzz_exec_result *res)
 {
 	struct wire_exec req = {
-		.flags = WIRE_EXEC_THREADED,
+		.flags = c->o.threaded ? WIRE_EXEC_THREADED : 0,
 		.sandbox = c->o.sandbox_setuid ? WIRE_SANDBOX_SETUID :
 						 WIRE_SANDBOX_NONE,
 		.call_timeout_ms = c->call_timeout_ms,

@@ -19,14 +19,19 @@ struct machine {
 	char *kernel; /* bzImage */
 	char *vmlinux; /* NULL when unknown (vm.kernel without kernel_obj) */
 	char *initrd;
+	char *objtree; /* the kernel's object tree (modules build in it) */
+	char **modules; /* the .ko files the machine loads at boot */
+	size_t n_modules;
 	struct vm_qemu_config qemu; /* opts.config */
 	struct vm_opts opts; /* points into this struct and the config */
 };
 
 /*
  * Fill @m from @cfg. @kernel and @accel override the config's vm.kernel
- * and vm.accel (NULL: use the config). opts.console_log is left for the
- * caller. Returns 0, or -errno after logging one error saying what to do.
+ * and vm.accel (NULL: use the config). The config's "modules" go into
+ * the initramfs: .ko files as they are, directories built against the
+ * kernel's object tree first (kernel_obj, or the cached kernel's; kmod.h).
+ * opts.console_log is left for the caller. Returns 0, or -errno after logging one error saying what to do.
  * @cfg must outlive @m. Free with machine_free (also after a failure).
  */
 int machine_prepare(const struct mgr_config *cfg, const char *kernel,

@@ -20,6 +20,7 @@
 #include "manager/executor_client.h"
 #include "manager/stats.h"
 #include "prog/prog.h"
+#include "repro/log.h"
 #include "report/report.h"
 #include "report/symbolize.h"
 #include "store/corpus.h"
@@ -33,6 +34,11 @@
 #include "vm/qemu.h"
 #include "vm/vm.h"
 #include "web/web.h"
+
+/* Programs a VM's crash log can show: the last ones sent, at most this
+ * many and at most PROG_LOG_AGE_S old. */
+#define PROG_LOG_MAX 4096
+#define PROG_LOG_AGE_S 600
 
 /* Consecutive boots that fail before the manager gives up. */
 #define MAX_BOOT_FAILURES 3
@@ -62,6 +68,7 @@ struct manager {
 	atomic_bool fatal;
 	char release[WIRE_RELEASE_MAX];
 	bool cmps;
+	struct repro_opts log_opts; /* how programs run, for the crash log */
 };
 
 struct instance;
@@ -86,6 +93,7 @@ struct instance {
 	int n_threads;
 	pthread_mutex_t lock; /* console, console_off, stream, first_err */
 	struct report_stream *stream;
+	struct repro_ring *sent; /* the programs sent since the boot */
 	FILE *console;
 	long console_off;
 	atomic_bool stop; /* a thread saw the machine fail: all of them stop */
@@ -189,9 +197,42 @@ static void handle_loss(struct instance *in, int err)
 	else if (!rep && err)
 		rep = report_new_lost_connection(data, len);
 	if (rep) {
-		save_crash(m, in, rep, data, len);
+		struct buf log = { 0 };
+
+		/* The console with the programs of the last minutes, in
+		 * syzkaller's log form; the bare console if that fails. */
+		/* The stream keeps the console's tail: where it starts. */
+		uint64_t base = (uint64_t)in->console_off > len ?
+					(uint64_t)in->console_off - len :
+					0;
+
+		if (repro_ring_merge(in->sent, data, len, base,
+				     (double)time(NULL) - PROG_LOG_AGE_S,
+				     &log) == 0 &&
+		    log.data)
+			save_crash(m, in, rep, log.data, log.len);
+		else
+			save_crash(m, in, rep, data, len);
+		buf_free(&log);
 		report_free(rep);
 	}
+}
+
+/* Remember @p as sent to @ft's proc, where the console stands now. */
+static void record_sent(struct instance *in, const struct fuzz_thread *ft,
+			const struct prog *p)
+{
+	struct stat st;
+	uint64_t off = 0;
+	char *text = prog_print(p);
+
+	if (!text)
+		return;
+	if (in->vm && !stat(vm_console_path(in->vm), &st))
+		off = (uint64_t)st.st_size;
+	repro_ring_add(in->sent, ft->executor_proc, &in->m->log_opts, text, off,
+		       (double)time(NULL));
+	free(text);
 }
 
 /* ---- instances ---- */
@@ -219,6 +260,7 @@ static int fuzz_thread_run(void *ctx, const struct prog *p, unsigned flags,
 
 	if (atomic_load(&stop_requested) || atomic_load(&in->stop))
 		return -EINTR;
+	record_sent(in, ft, p);
 	err = executor_client_run(
 		ft->client, p,
 		(flags & FUZZ_EXEC_CMPS) ? EXECUTOR_CLIENT_CMPS : 0, res);
@@ -284,6 +326,7 @@ static int inst_boot(struct instance *in)
 	m->cmps = hello.features & WIRE_FEAT_KCOV_CMP;
 	snprintf(m->release, sizeof(m->release), "%s", hello.release);
 	report_stream_reset(in->stream);
+	repro_ring_reset(in->sent);
 	in->console_off = 0;
 	for (int i = 0; i < in->n_threads; i++) {
 		struct executor_client_opts co = m->client_opts;
@@ -573,6 +616,16 @@ int manager_run(const struct manager_opts *o)
 		goto out;
 	m.client_opts.sandbox_setuid = !strcmp(o->cfg->sandbox, "setuid");
 	m.client_opts.cover = o->cfg->cover;
+	/* Each call in a thread of its own: a call that blocks does not
+	 * hold up the program. */
+	m.client_opts.threaded = true;
+	m.log_opts = (struct repro_opts){
+		.threaded = m.client_opts.threaded,
+		.collide = m.client_opts.collide,
+		.repeat = 1,
+		.procs = o->cfg->procs > 0 ? o->cfg->procs : 1,
+		.sandbox_setuid = m.client_opts.sandbox_setuid,
+	};
 	fo.target = m.target;
 	fo.enabled = m.sel->enabled;
 	fo.cmps = true;
@@ -611,7 +664,12 @@ int manager_run(const struct manager_opts *o)
 		inst[i].index = i;
 		inst[i].seed = (uint64_t)time(NULL) * 1000003u + (uint64_t)i;
 		inst[i].stream = report_stream_new(0);
+		inst[i].sent = repro_ring_new(PROG_LOG_MAX);
 		pthread_mutex_init(&inst[i].lock, NULL);
+		if (!inst[i].stream || !inst[i].sent) {
+			err = -ENOMEM;
+			goto out;
+		}
 		inst[i].n_threads = (o->cfg->procs > 0 ? o->cfg->procs : 1) *
 				    FUZZ_THREADS_PER_PROC;
 		inst[i].threads = calloc((size_t)inst[i].n_threads,
@@ -665,6 +723,7 @@ int manager_run(const struct manager_opts *o)
 out:
 	for (int i = 0; inst && i < o->cfg->vm.count; i++) {
 		report_stream_free(inst[i].stream);
+		repro_ring_free(inst[i].sent);
 		free(inst[i].threads);
 		if (inst[i].m)
 			pthread_mutex_destroy(&inst[i].lock);

@@ -640,6 +640,28 @@ fail:
 	return NULL;
 }
 
+int prog_append(struct prog *dst, const struct prog *src)
+{
+	struct clone_map m = { 0 };
+	size_t n0 = dst->n_calls;
+	int err = 0;
+
+	if (dst->target != src->target)
+		return -EINVAL;
+	for (size_t i = 0; i < src->n_calls && !err; i++) {
+		struct prog_call *c = prog_call_clone_map(src->calls[i], &m);
+
+		if (!c || prog_insert_call(dst, dst->n_calls, c)) {
+			prog_call_free(c);
+			err = -ENOMEM;
+		}
+	}
+	free(m.v);
+	while (err && dst->n_calls > n0)
+		prog_remove_call(dst, dst->n_calls - 1);
+	return err;
+}
+
 /* ---- Default calls and addresses ---- */
 
 struct prog_call *prog_call_new(const struct syz_call *m)

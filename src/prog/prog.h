@@ -104,6 +104,10 @@ void prog_call_free(struct prog_call *c);
 void prog_arg_free(struct prog_arg *a);
 /* Deep copy with result links remapped. NULL on ENOMEM. */
 struct prog *prog_clone(const struct prog *p);
+/* Append copies of @src's calls to @dst (the same target); links between
+ * @src's calls are kept within the copies. 0, -EINVAL or -ENOMEM (then
+ * @dst is as it was). */
+int prog_append(struct prog *dst, const struct prog *src);
 /* Append / insert / remove (removal unlinks uses of its results). */
 int prog_insert_call(struct prog *p, size_t idx, struct prog_call *c);
 void prog_remove_call(struct prog *p, size_t idx);

@@ -96,6 +96,17 @@ bool vm_console_read(struct vm *vm)
 	return true;
 }
 
+bool vm_console_wait(struct vm *vm, int ms)
+{
+	struct pollfd p = { .fd = vm->console_fd, .events = POLLIN };
+
+	if (vm->console_fd < 0)
+		return false;
+	if (poll(&p, 1, ms) > 0)
+		return vm_console_read(vm);
+	return true;
+}
+
 /* The last TAIL_LINES console lines, indented. */
 static void quote_tail(struct vm *vm, struct buf *out)
 {

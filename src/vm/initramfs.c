@@ -22,29 +22,47 @@
 
 #define BUSYBOX "/bin/busybox"
 
+/* File systems, console settings and modules: both inits start so. */
+#define INIT_SETUP                                                                  \
+	"export PATH=/bin\n"                                                        \
+	"mount -t proc proc /proc\n"                                                \
+	"mount -t sysfs sysfs /sys\n"                                               \
+	"mount -t devtmpfs devtmpfs /dev\n"                                         \
+	"echo \"drmfuzz: init started\" > /dev/kmsg\n"                              \
+	"mount -t debugfs debugfs /sys/kernel/debug\n"                              \
+	"mount -t tmpfs tmpfs /tmp\n"                                               \
+	"mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm\n"                      \
+	"# The executor gives the DRM nodes a desktop's permissions and\n"          \
+	"# /dev/dri/by-driver names (docs/sandbox.md): no process per node here,\n" \
+	"# each costs ~0.1 s under TCG and KASAN.\n"                                \
+	"# Every kernel message on the console, none dropped.\n"                    \
+	"echo 8 > /proc/sys/kernel/printk\n"                                        \
+	"echo 0 > /proc/sys/kernel/printk_ratelimit\n"                              \
+	"# Modules the config names (\"modules\"), in its order.\n"                 \
+	"for m in /lib/modules/drmfuzz/*.ko; do\n"                                  \
+	"\t[ -e \"$m\" ] || continue\n"                                             \
+	"\tif insmod \"$m\"; then echo \"drmfuzz: loaded $m\" > /dev/kmsg\n"        \
+	"\telse echo \"drmfuzz: cannot load $m\" > /dev/kmsg; fi\n"                 \
+	"done\n"                                                                    \
+	"[ -e /proc/sys/kernel/softlockup_all_cpu_backtrace ] &&\n"                 \
+	"\techo 1 > /proc/sys/kernel/softlockup_all_cpu_backtrace\n"
+
 const char vm_init_script[] =
 	"#!/bin/busybox sh\n"
 	"# drmfuzz guest init: file systems, DRM node permissions, kernel\n"
-	"# settings for fuzzing, then the executor on the virtio-serial port.\n"
-	"export PATH=/bin\n"
-	"mount -t proc proc /proc\n"
-	"mount -t sysfs sysfs /sys\n"
-	"mount -t devtmpfs devtmpfs /dev\n"
-	"echo \"drmfuzz: init started\" > /dev/kmsg\n"
-	"mount -t debugfs debugfs /sys/kernel/debug\n"
-	"mount -t tmpfs tmpfs /tmp\n"
-	"mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm\n"
-	"# The executor gives the DRM nodes a desktop's permissions and\n"
-	"# /dev/dri/by-driver names (docs/sandbox.md): no process per node here,\n"
-	"# each costs ~0.1 s under TCG and KASAN.\n"
-	"# Every kernel message on the console, none dropped.\n"
-	"echo 8 > /proc/sys/kernel/printk\n"
-	"echo 0 > /proc/sys/kernel/printk_ratelimit\n"
-	"[ -e /proc/sys/kernel/softlockup_all_cpu_backtrace ] &&\n"
-	"\techo 1 > /proc/sys/kernel/softlockup_all_cpu_backtrace\n"
+	"# settings for fuzzing, then the executor on the virtio-serial port.\n" INIT_SETUP
 	"echo \"drmfuzz: init done, starting the executor\" > /dev/kmsg\n"
 	"/bin/drmfuzz-executor --port drmfuzz\n"
 	"echo \"drmfuzz: executor exited with status $?\" > /dev/kmsg\n"
+	"poweroff -f\n";
+
+const char vm_init_script_c[] =
+	"#!/bin/busybox sh\n"
+	"# drmfuzz guest init for a C reproducer: as for fuzzing, then the\n"
+	"# reproducer instead of the executor.\n" INIT_SETUP
+	"echo \"drmfuzz: init done, starting the C reproducer\" > /dev/kmsg\n"
+	"/bin/drmfuzz-repro\n"
+	"echo \"drmfuzz: the C reproducer exited with status $?\" > /dev/kmsg\n"
 	"poweroff -f\n";
 
 static int hex8(struct buf *out, unsigned long v)
@@ -179,6 +197,74 @@ static int read_static(const char *path, const char *fix, char **data,
 
 int vm_initramfs(const char *executor, char **path)
 {
+	return vm_initramfs_modules(executor, NULL, 0, path);
+}
+
+static int build(const char *bin, const char *name, const char *fix,
+		 const char *init, const char *const *modules, size_t n_modules,
+		 char **path);
+
+int vm_initramfs_modules(const char *executor, const char *const *modules,
+			 size_t n_modules, char **path)
+{
+	return build(
+		executor, "drmfuzz-executor",
+		"Rebuild drmfuzz (ninja -C build): drmfuzz-executor must be linked statically",
+		vm_init_script, modules, n_modules, path);
+}
+
+int vm_initramfs_c(const char *binary, const char *const *modules,
+		   size_t n_modules, char **path)
+{
+	return build(binary, "drmfuzz-repro",
+		     "Build the C reproducer with gcc -static",
+		     vm_init_script_c, modules, n_modules, path);
+}
+
+/* Add the modules as lib/modules/drmfuzz/NN-NAME.ko (NN: their order). */
+static int add_modules(struct buf *a, const char *const *modules, size_t n)
+{
+	int err = 0;
+
+	if (!n)
+		return 0;
+	err = vm_cpio_add(a, "lib", S_IFDIR | 0755, NULL, 0, 0);
+	err = err ?: vm_cpio_add(a, "lib/modules", S_IFDIR | 0755, NULL, 0, 0);
+	err = err   ?:
+		      vm_cpio_add(a, "lib/modules/drmfuzz", S_IFDIR | 0755,
+				  NULL, 0, 0);
+	for (size_t i = 0; i < n && !err; i++) {
+		const char *base = strrchr(modules[i], '/');
+		char name[PATH_MAX], *data = NULL;
+		size_t len = 0;
+
+		base = base ? base + 1 : modules[i];
+		if (snprintf(name, sizeof(name), "lib/modules/drmfuzz/%02zu-%s",
+			     i, base) >= (int)sizeof(name))
+			return -ENAMETOOLONG;
+		err = file_read_all(modules[i], 256u << 20, &data, &len);
+		if (err) {
+			log_err("kernel module %s: %s", modules[i],
+				strerror(-err));
+			return err;
+		}
+		if (len < 4 || memcmp(data, ELFMAG, SELFMAG)) {
+			log_err("kernel module %s: not an ELF file (expected a .ko built for the fuzzing kernel)",
+				modules[i]);
+			free(data);
+			return -EINVAL;
+		}
+		err = vm_cpio_add(a, name, S_IFREG | 0644, data, len, 0);
+		free(data);
+	}
+	return err;
+}
+
+/* The archive: busybox, @bin as /bin/@name, @init as /init, modules. */
+static int build(const char *bin, const char *name, const char *fix,
+		 const char *init, const char *const *modules, size_t n_modules,
+		 char **path)
+{
 	static const char *const dirs[] = { "bin", "dev",  "proc", "sys",
 					    "tmp", "root", "etc" };
 	char *bb = NULL, *ex = NULL, *cache = NULL, *dir = NULL;
@@ -193,10 +279,7 @@ int vm_initramfs(const char *executor, char **path)
 		&bb_len);
 	if (err)
 		goto out;
-	err = read_static(
-		executor,
-		"Rebuild drmfuzz (ninja -C build): drmfuzz-executor must be linked statically",
-		&ex, &ex_len);
+	err = read_static(bin, fix, &ex, &ex_len);
 	if (err)
 		goto out;
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !err; i++)
@@ -209,12 +292,16 @@ int vm_initramfs(const char *executor, char **path)
 				  0);
 	err = err ?: vm_cpio_add(&a, "bin/sh", S_IFLNK | 0777, "busybox", 7, 0);
 	err = err ?: add_applets(&a);
+	if (!err) {
+		char where[64];
+
+		snprintf(where, sizeof(where), "bin/%s", name);
+		err = vm_cpio_add(&a, where, S_IFREG | 0755, ex, ex_len, 0);
+	}
 	err = err   ?:
-		      vm_cpio_add(&a, "bin/drmfuzz-executor", S_IFREG | 0755,
-				  ex, ex_len, 0);
-	err = err   ?:
-		      vm_cpio_add(&a, "init", S_IFREG | 0755, vm_init_script,
-				  strlen(vm_init_script), 0);
+		      vm_cpio_add(&a, "init", S_IFREG | 0755, init,
+				  strlen(init), 0);
+	err = err ?: add_modules(&a, modules, n_modules);
 	err = err ?: vm_cpio_trailer(&a);
 	if (err)
 		goto out;

@@ -18,8 +18,27 @@ struct buf;
  */
 int vm_initramfs(const char *executor, char **path);
 
-/* The /init script (exact bytes written into the initramfs). */
+/*
+ * The same with kernel modules (.ko paths) that /init loads, in order,
+ * before the executor starts; each load is said on the console
+ * ("drmfuzz: loaded ..." or "drmfuzz: cannot load ..."). A module that
+ * cannot be read or is not an ELF file fails with a logged error.
+ */
+int vm_initramfs_modules(const char *executor, const char *const *modules,
+			 size_t n_modules, char **path);
+
+/*
+ * An initramfs for a C reproducer: the same file systems, settings and
+ * modules, then the static @binary (as /bin/drmfuzz-repro) instead of the
+ * executor; the console says "drmfuzz: init done, starting the C
+ * reproducer" and, when it ends, "drmfuzz: the C reproducer exited".
+ */
+int vm_initramfs_c(const char *binary, const char *const *modules,
+		   size_t n_modules, char **path);
+
+/* The /init scripts (exact bytes written into the initramfs). */
 extern const char vm_init_script[];
+extern const char vm_init_script_c[];
 
 /*
  * Append one cpio newc entry to @out. @mode includes the file type

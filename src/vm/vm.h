@@ -109,6 +109,14 @@ void vm_cancel(struct vm *vm, int err);
 /* A PING with a small payload; *rtt_us receives the round trip. */
 int vm_ping(struct vm *vm, int timeout_ms, double *rtt_us);
 
+/*
+ * Copy what the console printed into the log, waiting up to @ms for it:
+ * for a machine nobody sends requests to (requests and the handshake do
+ * this themselves; not while another thread does). False once the
+ * console has closed (the machine is gone).
+ */
+bool vm_console_wait(struct vm *vm, int ms);
+
 /* Seconds from vm_start to HELLO, console log path. */
 double vm_boot_seconds(const struct vm *vm);
 const char *vm_console_path(const struct vm *vm);

@@ -1,4 +1,5 @@
 /* Tests for src/crashdb: dedup by title, the 100-log ring, known bugs. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -115,10 +116,78 @@ static void test_store(void **state)
 	free(work);
 }
 
+static void test_repro(void **state)
+{
+	(void)state;
+	char *work = tmpdir(), *dir, *t;
+	struct crashdb *db;
+	struct crashdb_saved s;
+	struct crashdb_entry *e;
+	size_t n;
+	int attempt;
+	struct report *a =
+		make("KASAN: double-free in dfb_ioctl_release", "r\n");
+	struct crashdb_repro fail = { "not reproduced", NULL, NULL,
+				      "tried 1\n",	NULL, "{\"f\":1}" };
+	struct crashdb_repro ok = { "reproduced", "prog\n",   "int main;\n",
+				    "tried 2\n",  "report\n", "{\"ok\":1}" };
+
+	assert_int_equal(crashdb_open(work, &db), 0);
+	assert_int_equal(crashdb_save(db, a, "log", 3, &s), 0);
+	dir = crashdb_dir(db, s.id);
+	/* Three attempts at most. */
+	for (int i = 1; i <= 3; i++) {
+		assert_int_equal(crashdb_repro_attempt(dir, 3, &attempt), 0);
+		assert_int_equal(attempt, i);
+	}
+	assert_int_equal(crashdb_repro_attempt(dir, 3, &attempt), -EAGAIN);
+	assert_int_equal(crashdb_list(db, &e, &n), 0);
+	assert_string_equal(e[0].repro_state, "reproducing");
+	assert_int_equal(e[0].repro_attempts, 3);
+	crashdb_entries_free(e, n);
+	/* A failure writes its log; a success replaces it. */
+	assert_int_equal(crashdb_save_repro(dir, &fail), 0);
+	t = read_in(db, s.id, "repro.log");
+	assert_string_equal(t, "tried 1\n");
+	free(t);
+	assert_null(read_in(db, s.id, "repro.prog"));
+	assert_int_equal(crashdb_save_repro(dir, &ok), 0);
+	t = read_in(db, s.id, "repro.prog");
+	assert_string_equal(t, "prog\n");
+	free(t);
+	t = read_in(db, s.id, "repro.cprog");
+	assert_string_equal(t, "int main;\n");
+	free(t);
+	/* A later failure never hides the reproducer. */
+	assert_int_equal(crashdb_save_repro(dir, &fail), 0);
+	t = read_in(db, s.id, "repro.log");
+	assert_string_equal(t, "tried 2\n");
+	free(t);
+	t = read_in(db, s.id, "repro.retry.log");
+	assert_string_equal(t, "tried 1\n");
+	free(t);
+	t = read_in(db, s.id, "repro.json");
+	assert_string_equal(t, "{\"ok\":1}");
+	free(t);
+	assert_int_equal(crashdb_list(db, &e, &n), 0);
+	assert_string_equal(e[0].repro_state, "reproduced");
+	crashdb_entries_free(e, n);
+	/* A new occurrence keeps the reproduction's state. */
+	assert_int_equal(crashdb_save(db, a, "log", 3, &s), 0);
+	assert_int_equal(crashdb_repro_attempt(dir, 10, &attempt), -EAGAIN);
+	assert_int_equal(crashdb_save_repro("/nonexistent/x", &ok), -ENOENT);
+	report_free(a);
+	free(dir);
+	crashdb_close(db);
+	assert_int_equal(dir_remove_tree(work), 0);
+	free(work);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_store),
+		cmocka_unit_test(test_repro),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

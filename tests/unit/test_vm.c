@@ -853,6 +853,34 @@ static void test_initramfs(void **state)
 	assert_non_null(
 		memmem(text, len, vm_init_script, strlen(vm_init_script)));
 	free(text);
+	/* Modules: in order, under lib/modules/drmfuzz; a new archive. */
+	{
+		const char *mods[] = { executor, "/bin/true" };
+		char *argv[] = { "cpio", "-it", "-F", NULL, NULL };
+
+		assert_int_equal(vm_initramfs_modules(executor, mods, 2, &p2),
+				 0);
+		assert_string_not_equal(p1, p2);
+		argv[3] = p2;
+		assert_int_equal(spawn_capture(argv, 10000, &out, &code), 0);
+		assert_int_equal(code, 0);
+		assert_non_null(
+			strstr(out, "lib/modules/drmfuzz/00-drmfuzz-executor\n"
+				    "lib/modules/drmfuzz/01-true\n"));
+		free(out);
+		free(p2);
+		p2 = NULL;
+		buf_reset(&errors);
+		mods[1] = "/etc/hostname";
+		assert_int_equal(vm_initramfs_modules(executor, mods, 2, &p2),
+				 -EINVAL);
+		assert_non_null(
+			strstr(errors.data, "/etc/hostname: not an ELF"));
+		mods[1] = "/nonexistent.ko";
+		assert_int_equal(vm_initramfs_modules(executor, mods, 2, &p2),
+				 -ENOENT);
+		assert_non_null(strstr(errors.data, "/nonexistent.ko"));
+	}
 	free(p1);
 	free(cache);
 	unsetenv("XDG_CACHE_HOME");
@@ -873,6 +901,9 @@ static void test_init_script(void **state)
 	assert_null(strstr(vm_init_script, "chmod"));
 	assert_non_null(strstr(vm_init_script,
 			       "/bin/drmfuzz-executor --port drmfuzz\n"));
+	/* Modules load before the executor starts. */
+	assert_true(strstr(vm_init_script, "insmod") <
+		    strstr(vm_init_script, "/bin/drmfuzz-executor --port"));
 	/* The marker vm.c watches for when the executor ends. */
 	assert_non_null(strstr(vm_init_script, "drmfuzz: executor exited"));
 	/* It parses. */
