@@ -110,8 +110,13 @@ for bug in "${bugs[@]}"; do
 		[ "${crashes:-0}" -ge 9 ] ||
 			fail "$bug: deterministic, but only $crashes of $runs crashed"
 	fi
-	grep -qF "${title[$bug]}" "$out/repro.report" ||
-		fail "$bug: repro.report is not the bug's"
+	# The report names the function the title names (the title's last
+	# word), and the C program crashed the kernel with the title too.
+	grep -q "BUG: KASAN: .* in ${title[$bug]##* }" "$out/repro.report" ||
+		fail "$bug: repro.report is not the bug's: $(head -3 "$out/repro.report")"
+	[ -s "$out/repro.cprog" ] || fail "$bug: the C program did not crash the VM"
+	grep -q '"c_reproducer": true' "$out/repro.json" ||
+		fail "$bug: repro.json says no C reproducer"
 	cp "$dir/out.txt" "$dir/$bug.out"
 done
 echo "reproduced: ${bugs[*]}"
