@@ -93,9 +93,8 @@ static int cmd_kernel_module(int argc, char **argv)
 				"drmfuzz kernel module: no cached default kernel; run 'drmfuzz kernel build' or give --kernel-obj\n");
 			return 1;
 		}
-		own = malloc(strlen(kr.dir) + 7);
-		if (own)
-			sprintf(own, "%s/build", kr.dir);
+		own = kr.objtree;
+		kr.objtree = NULL;
 		kbuild_result_free(&kr);
 		if (!own)
 			return 1;

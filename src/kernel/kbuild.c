@@ -659,6 +659,7 @@ static void fill_result(struct kbuild_result *r, const char *dir)
 	r->vmlinux = path_join(dir, "vmlinux");
 	r->config = path_join(dir, ".config");
 	r->log = path_join(dir, "build.log");
+	r->objtree = path_join(dir, "build");
 }
 
 static bool result_complete(const char *dir)
@@ -773,7 +774,7 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *res)
 	if (err)
 		goto out;
 	c.src = tree;
-	c.build_dir = path_join(dir.data, "build");
+	c.build_dir = res->objtree ? strdup(res->objtree) : NULL;
 	c.log_path = path_join(dir.data, "build.log");
 	err = dir_create(c.build_dir, 0755);
 	if (err) {
@@ -895,6 +896,7 @@ void kbuild_result_free(struct kbuild_result *r)
 	free(r->vmlinux);
 	free(r->config);
 	free(r->log);
+	free(r->objtree);
 	free(r->source_id);
 	memset(r, 0, sizeof(*r));
 }

@@ -26,6 +26,7 @@ struct kbuild_result {
 	char *vmlinux; /* dir/vmlinux */
 	char *config; /* dir/.config */
 	char *log; /* dir/build.log */
+	char *objtree; /* dir/build: the O= tree (modules build in it) */
 	char *source_id;
 	char key[17];
 	bool cached; /* found in the cache, nothing built */

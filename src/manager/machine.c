@@ -31,7 +31,7 @@ static int resolve_kernel(const struct mgr_config *cfg, const char *kernel,
 				     path_join(cfg->kernel_obj, "vmlinux") :
 				     strdup(kr.vmlinux);
 		m->objtree = cfg->kernel_obj ? strdup(cfg->kernel_obj) :
-					       path_join(kr.dir, "build");
+					       strdup(kr.objtree);
 		kbuild_result_free(&kr);
 	} else {
 		log_err("no fuzzing kernel built yet: run 'drmfuzz kernel build' (or set vm.kernel in the config)");
