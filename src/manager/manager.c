@@ -162,19 +162,11 @@ static void save_crash(struct manager *m, struct instance *in,
 /* Read the console log's new bytes into the crash detector. */
 static void console_poll(struct instance *in)
 {
-	char chunk[65536];
-	size_t n;
-
 	if (!in->console && in->vm)
 		in->console = fopen(vm_console_path(in->vm), "rb");
 	if (!in->console)
 		return;
-	fseek(in->console, in->console_off, SEEK_SET);
-	while ((n = fread(chunk, 1, sizeof(chunk), in->console)) > 0) {
-		in->console_off += (long)n;
-		report_stream_feed(in->stream, chunk, n);
-	}
-	clearerr(in->console);
+	report_stream_feed_file(in->stream, in->console, &in->console_off);
 }
 
 /*

@@ -145,20 +145,11 @@ static int boot(struct repro_vm *r, struct repro_outcome *o)
 /* Feed the console's new bytes to the crash detector. */
 static void console_poll(struct repro_vm *r)
 {
-	char chunk[65536];
-	size_t n;
-
 	pthread_mutex_lock(&r->lock);
 	if (!r->console && r->vm)
 		r->console = fopen(vm_console_path(r->vm), "rb");
-	if (r->console) {
-		fseek(r->console, r->console_off, SEEK_SET);
-		while ((n = fread(chunk, 1, sizeof(chunk), r->console)) > 0) {
-			r->console_off += (long)n;
-			report_stream_feed(r->stream, chunk, n);
-		}
-		clearerr(r->console);
-	}
+	if (r->console)
+		report_stream_feed_file(r->stream, r->console, &r->console_off);
 	pthread_mutex_unlock(&r->lock);
 }
 

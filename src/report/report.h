@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Coarse bug classes, printed as "TYPE: <name>" (see report_type_name). */
 enum report_type {
@@ -116,6 +117,11 @@ struct report_stream *report_stream_new(size_t keep);
 void report_stream_free(struct report_stream *s);
 /* 0 or -ENOMEM. */
 int report_stream_feed(struct report_stream *s, const void *data, size_t len);
+/*
+ * Feed what a growing log file (a machine's console log, open for
+ * reading) holds past byte *@off, and move *@off past it. 0 or -ENOMEM.
+ */
+int report_stream_feed_file(struct report_stream *s, FILE *f, long *off);
 /* An oops line has been seen. */
 bool report_stream_crashed(const struct report_stream *s);
 /*

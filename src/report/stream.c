@@ -122,6 +122,21 @@ int report_stream_feed(struct report_stream *s, const void *data, size_t len)
 	return 0;
 }
 
+int report_stream_feed_file(struct report_stream *s, FILE *f, long *off)
+{
+	char chunk[65536];
+	size_t n;
+	int err = 0;
+
+	fseek(f, *off, SEEK_SET);
+	while (!err && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		*off += (long)n;
+		err = report_stream_feed(s, chunk, n);
+	}
+	clearerr(f);
+	return err;
+}
+
 bool report_stream_crashed(const struct report_stream *s)
 {
 	return s->crashed;
